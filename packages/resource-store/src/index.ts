@@ -1,0 +1,3 @@
+export * from './resource-store.js';
+export * from './stored-version.js';
+export * from './tenant-registry.js';

