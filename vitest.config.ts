@@ -9,6 +9,7 @@ const packages: Record<string, string> = {
   '@swiftacare/fhir-engine': 'packages/fhir-engine/src/index.ts',
   '@swiftacare/resource-store/contract': 'packages/resource-store/src/contract/index.ts',
   '@swiftacare/resource-store': 'packages/resource-store/src/index.ts',
+  '@swiftacare/postgres-store/testing': 'packages/postgres-store/src/testing.ts',
   '@swiftacare/postgres-store': 'packages/postgres-store/src/index.ts',
   '@swiftacare/gateway': 'gateway/src/index.ts',
   '@swiftacare/sdk': 'sdk/src/index.ts',

@@ -155,7 +155,11 @@ function parseCondition(
       if (modifier !== undefined && !param.targets.includes(modifier)) {
         throw badModifier();
       }
-      return { kind: 'reference', column: param.column, values: referenceValues(param, modifier, raw) };
+      return {
+        kind: 'reference',
+        column: param.column,
+        values: referenceValues(param, modifier, raw),
+      };
     case 'string':
       if (modifier !== undefined && modifier !== 'exact' && modifier !== 'contains') {
         throw badModifier();
@@ -187,7 +191,10 @@ function parseChain(
   raw: string,
 ): SearchCondition {
   if (param.type !== 'reference') {
-    throw new FhirError('invalid', `Search parameter "${param.code}" is not a reference and cannot be chained`);
+    throw new FhirError(
+      'invalid',
+      `Search parameter "${param.code}" is not a reference and cannot be chained`,
+    );
   }
   const targets = modifier !== undefined ? [modifier] : param.targets;
   const conditions: { type: string; condition: SearchCondition }[] = [];
@@ -216,7 +223,10 @@ function parseSort(type: string, raw: string): SortKey {
   const keys = raw.split(',').filter((k) => k !== '');
   if (keys.length !== 1) {
     // Limitation: one sort key (plus the id as tie-breaker) keeps keyset paging simple.
-    throw new FhirError('invalid', '_sort takes exactly one key, e.g. _sort=date or _sort=-_lastUpdated');
+    throw new FhirError(
+      'invalid',
+      '_sort takes exactly one key, e.g. _sort=date or _sort=-_lastUpdated',
+    );
   }
   const key = keys[0] ?? '';
   const descending = key.startsWith('-');
@@ -304,7 +314,10 @@ export function parseSearch(
         continue;
       case '_summary':
         if (raw !== 'count') {
-          throw new FhirError('invalid', `_summary=${raw} is not supported; only _summary=count is`);
+          throw new FhirError(
+            'invalid',
+            `_summary=${raw} is not supported; only _summary=count is`,
+          );
         }
         request.countOnly = true;
         continue;

@@ -24,7 +24,10 @@ export function validateForWrite(body: unknown, expectedType?: string): Resource
   }
   const resourceType = (body as { resourceType?: unknown }).resourceType;
   if (typeof resourceType !== 'string') {
-    throw new FhirError('invalid', { message: 'resourceType is missing', expression: 'resourceType' });
+    throw new FhirError('invalid', {
+      message: 'resourceType is missing',
+      expression: 'resourceType',
+    });
   }
   if (expectedType !== undefined && resourceType !== expectedType) {
     throw new FhirError('invalid', {

@@ -57,7 +57,7 @@ export async function startEmbeddedPostgres(
     createPostgresUser: true,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
     onLog: (message) => {
-      log(String(message).trim());
+      log(message.trim());
     },
     onError: (message) => {
       log(String(message).trim());

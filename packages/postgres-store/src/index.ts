@@ -4,4 +4,3 @@ export * from './open-postgres.js';
 export * from './postgres-resource-store.js';
 export * from './postgres-tenant-registry.js';
 export * from './tables.js';
-export * from './test-database.js';

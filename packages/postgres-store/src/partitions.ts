@@ -24,7 +24,11 @@ function partitionName(table: string, month: Date): string {
  * transaction, so a restart after a long pause loses nothing. Runs at start-up, after the
  * migrations, under the migration owner's role.
  */
-export async function maintainPartitions(pool: Pool, types: readonly string[], now = Date.now()): Promise<void> {
+export async function maintainPartitions(
+  pool: Pool,
+  types: readonly string[],
+  now = Date.now(),
+): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query('RESET ROLE');

@@ -53,7 +53,11 @@ function withMeta(resource: Resource, versionId: number, lastUpdated: string): s
   });
 }
 
-async function search(client: PoolClient, tenant: string, request: SearchRequest): Promise<SearchPage> {
+async function search(
+  client: PoolClient,
+  tenant: string,
+  request: SearchRequest,
+): Promise<SearchPage> {
   knownType(request.type);
   const compiled = compileSearch(tenant, request);
   let total: number | undefined;
@@ -158,7 +162,11 @@ class PostgresTransaction implements ResourceTransaction {
     return { type, id, versionId, lastUpdated, deleted: false, json };
   }
 
-  async delete(type: string, id: string, expectedVersion?: number): Promise<StoredVersion | undefined> {
+  async delete(
+    type: string,
+    id: string,
+    expectedVersion?: number,
+  ): Promise<StoredVersion | undefined> {
     const current = await this.read(type, id);
     if (!current || current.deleted) {
       return undefined;
@@ -194,10 +202,10 @@ class PostgresTransaction implements ResourceTransaction {
       status: number;
       location: string | null;
       body: string;
-    }>('SELECT request_hash, status, location, body FROM idempotency_key WHERE tenant = $1 AND key = $2', [
-      this.tenant,
-      key,
-    ]);
+    }>(
+      'SELECT request_hash, status, location, body FROM idempotency_key WHERE tenant = $1 AND key = $2',
+      [this.tenant, key],
+    );
     const row = rows[0];
     if (!row) {
       return undefined;
@@ -235,7 +243,11 @@ export class PostgresResourceStore implements ResourceStore {
     return found.filter((v) => !v.deleted);
   }
 
-  private async readRows(tenant: string, type: string, ids: readonly string[]): Promise<StoredVersion[]> {
+  private async readRows(
+    tenant: string,
+    type: string,
+    ids: readonly string[],
+  ): Promise<StoredVersion[]> {
     knownType(type);
     if (ids.length === 0) {
       return [];
@@ -290,7 +302,9 @@ export class PostgresResourceStore implements ResourceStore {
       const at = decodeCursor(request.cursor, signature);
       values.push(at.v, at.i, at.n ?? 0);
       const n = values.length;
-      where.push(`(last_updated, id, version_id) < ($${n - 2}::timestamptz, $${n - 1}::uuid, $${n})`);
+      where.push(
+        `(last_updated, id, version_id) < ($${n - 2}::timestamptz, $${n - 1}::uuid, $${n})`,
+      );
     }
     values.push(request.count + 1);
     const text = `SELECT id, version_id, last_updated, deleted, content::text AS json FROM ${historyTableOf(request.type)}

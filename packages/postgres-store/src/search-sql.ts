@@ -96,7 +96,9 @@ export function conditionSql(
         return `${col(condition.column)} && ${params.add(condition.values, '::text[]')}`;
       }
       return `EXISTS (SELECT 1 FROM unnest(${col(condition.column)}) v WHERE lower(v) LIKE ANY (${params.add(
-        condition.values.map((v) => likePattern(v, condition.match === 'start' ? 'start' : 'contains')),
+        condition.values.map((v) =>
+          likePattern(v, condition.match === 'start' ? 'start' : 'contains'),
+        ),
         '::text[]',
       )}))`;
     case 'missing': {

@@ -70,7 +70,12 @@ export interface ResourceStore {
   read(tenant: string, type: string, id: string): Promise<StoredVersion | undefined>;
   /** Current versions of several resources of one type; missing and deleted ones are left out. */
   readMany(tenant: string, type: string, ids: readonly string[]): Promise<StoredVersion[]>;
-  vread(tenant: string, type: string, id: string, versionId: number): Promise<StoredVersion | undefined>;
+  vread(
+    tenant: string,
+    type: string,
+    id: string,
+    versionId: number,
+  ): Promise<StoredVersion | undefined>;
   history(tenant: string, request: HistoryRequest): Promise<HistoryPage>;
   search(tenant: string, request: SearchRequest): Promise<SearchPage>;
   /** Runs `work` as one atomic unit in the tenant. */

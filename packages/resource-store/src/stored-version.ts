@@ -16,9 +16,9 @@ export interface StoredVersion {
 }
 
 /** The resource of a stored version, parsed; throws for a deletion. */
-export function resourceOf<T extends Resource = Resource>(version: StoredVersion): T {
+export function resourceOf(version: StoredVersion): Resource {
   if (version.json === null) {
     throw new Error(`${version.type}/${version.id} version ${version.versionId} is a deletion`);
   }
-  return JSON.parse(version.json) as T;
+  return JSON.parse(version.json) as Resource;
 }

@@ -4,12 +4,8 @@ import { join } from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedServer } from '@swiftacare/postgres-store';
 import type { TestProject } from 'vitest/node';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** A PostgreSQL server for the tests; each test file makes its own database on it. */
-    databaseUrl: string;
-  }
-}
+// Brings the typing of the provided databaseUrl.
+export type { TestBackend } from '@swiftacare/postgres-store/testing';
 
 let server: EmbeddedServer | undefined;
 let dataDir: string | undefined;

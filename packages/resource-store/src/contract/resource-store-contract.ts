@@ -135,7 +135,7 @@ export function describeResourceStoreContract(
         gender: 'other',
         birthDate: '1990-05-17',
         managingOrganization: { reference: `Organization/${org.id ?? ''}` },
-      } as Partial<Resource>);
+      });
       await store.unit(a, (tx) => tx.create(p));
       const ids = async (q: string): Promise<string[]> =>
         (await store.search(a, search('Patient', q))).matches.map((m) => m.id);

@@ -1,0 +1,12 @@
+export * from './engine.js';
+export * from './idempotency.js';
+export * from './result.js';
+export * from './version-header.js';
+export { maxBundleEntries } from './interactions/bundle.js';
+export type { CreateRequest } from './interactions/create.js';
+export type { UpdateRequest } from './interactions/update.js';
+export type { PatchRequest } from './interactions/patch.js';
+export type { DeleteRequest } from './interactions/delete.js';
+export type { SearchHttpRequest } from './interactions/search.js';
+export type { HistoryHttpRequest } from './interactions/history.js';
+export type { ConditionalUpdateRequest } from './interactions/conditional-update.js';

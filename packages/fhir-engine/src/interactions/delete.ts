@@ -1,0 +1,28 @@
+import type { ResourceTransaction } from '@swiftacare/resource-store';
+import type { InteractionResult } from '../result.js';
+import { assertPossibleId, readResult } from './read.js';
+
+/** A delete of `Type/id`. */
+export interface DeleteRequest {
+  type: string;
+  id: string;
+  ifMatch?: number;
+}
+
+/**
+ * Records a deletion as a new version, so history keeps what was there. Deleting something
+ * already deleted succeeds again (FHIR deletes are idempotent); an unknown id is a 404.
+ */
+export async function deleteIn(
+  tx: ResourceTransaction,
+  request: DeleteRequest,
+): Promise<InteractionResult> {
+  assertPossibleId(request.type, request.id);
+  const current = await tx.read(request.type, request.id);
+  if (current?.deleted) {
+    return { status: 204 };
+  }
+  readResult(request.type, request.id, current);
+  await tx.delete(request.type, request.id, request.ifMatch);
+  return { status: 204 };
+}

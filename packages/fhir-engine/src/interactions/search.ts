@@ -1,0 +1,131 @@
+import { parseSearch, valuesFor, type IncludeRule, type SearchRequest } from '@swiftacare/fhir';
+import { resourceOf, type ResourceStore, type StoredVersion } from '@swiftacare/resource-store';
+import type { Bundle, BundleEntry, BundleLink } from '@medplum/fhirtypes';
+import { searchEntry } from '../bundle-entries.js';
+import type { InteractionResult, RequestContext } from '../result.js';
+
+/** A type search as it arrives: its parameters and whether unknown ones may be ignored. */
+export interface SearchHttpRequest {
+  type: string;
+  params: URLSearchParams;
+  lenient?: boolean;
+}
+
+// Limitation: _revinclude brings at most this many resources per page; a page whose matches
+// are referenced more often than that is served with the first ones only.
+const revincludeLimit = 500;
+
+function referencedIds(matches: StoredVersion[], rule: IncludeRule): Map<string, Set<string>> {
+  const byType = new Map<string, Set<string>>();
+  for (const match of matches) {
+    const values = valuesFor(rule.param, resourceOf(match));
+    for (const ref of Array.isArray(values) ? values : []) {
+      const [type, id, extra] = ref.split('/');
+      if (!type || !id || extra !== undefined || (rule.targetType && rule.targetType !== type)) {
+        continue;
+      }
+      if (!rule.param.targets.includes(type)) {
+        continue;
+      }
+      let ids = byType.get(type);
+      if (!ids) {
+        ids = new Set();
+        byType.set(type, ids);
+      }
+      ids.add(id);
+    }
+  }
+  return byType;
+}
+
+async function included(
+  store: ResourceStore,
+  tenant: string,
+  request: SearchRequest,
+  matches: StoredVersion[],
+): Promise<StoredVersion[]> {
+  const seen = new Set(matches.map((m) => `${m.type}/${m.id}`));
+  const out: StoredVersion[] = [];
+  const add = (versions: StoredVersion[]): void => {
+    for (const v of versions) {
+      const key = `${v.type}/${v.id}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        out.push(v);
+      }
+    }
+  };
+  for (const rule of request.include) {
+    for (const [type, ids] of referencedIds(matches, rule)) {
+      add(
+        await store.readMany(
+          tenant,
+          type,
+          [...ids].filter((id) => /^[0-9a-f-]{36}$/i.test(id)),
+        ),
+      );
+    }
+  }
+  if (matches.length > 0) {
+    for (const rule of request.revinclude) {
+      const page = await store.search(tenant, {
+        ...parseSearch(rule.sourceType, new URLSearchParams()),
+        conditions: [
+          {
+            kind: 'reference',
+            column: rule.param.column,
+            values: matches.map((m) => `${m.type}/${m.id}`),
+          },
+        ],
+        count: revincludeLimit,
+      });
+      add(page.matches);
+    }
+  }
+  return out;
+}
+
+function pageLinks(
+  context: RequestContext,
+  request: SearchHttpRequest,
+  next: string | undefined,
+): BundleLink[] {
+  const url = (params: URLSearchParams): string => {
+    const q = params.toString();
+    return `${context.baseUrl}/${request.type}${q ? `?${q}` : ''}`;
+  };
+  const links: BundleLink[] = [{ relation: 'self', url: url(request.params) }];
+  if (next) {
+    const params = new URLSearchParams(request.params);
+    params.set('_cursor', next);
+    links.push({ relation: 'next', url: url(params) });
+  }
+  return links;
+}
+
+/**
+ * Runs a type search and answers a searchset Bundle: one page of matches, the resources they
+ * `_include` and those that `_revinclude` them, a total when asked, and a `next` link whose
+ * opaque cursor continues the keyset.
+ */
+export async function searchType(
+  store: ResourceStore,
+  context: RequestContext,
+  request: SearchHttpRequest,
+): Promise<InteractionResult> {
+  const parsed = parseSearch(request.type, request.params, { lenient: request.lenient ?? false });
+  const page = await store.search(context.tenant, parsed);
+  const extra = parsed.countOnly ? [] : await included(store, context.tenant, parsed, page.matches);
+  const entry: BundleEntry[] = [
+    ...page.matches.map((v) => searchEntry(context.baseUrl, v, 'match')),
+    ...extra.map((v) => searchEntry(context.baseUrl, v, 'include')),
+  ];
+  const bundle: Bundle = {
+    resourceType: 'Bundle',
+    type: 'searchset',
+    ...(page.total === undefined ? {} : { total: page.total }),
+    link: pageLinks(context, request, page.next),
+    ...(entry.length > 0 ? { entry } : {}),
+  };
+  return { status: 200, body: bundle };
+}
