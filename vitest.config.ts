@@ -11,6 +11,7 @@ const packages: Record<string, string> = {
   '@swiftacare/resource-store': 'packages/resource-store/src/index.ts',
   '@swiftacare/postgres-store/testing': 'packages/postgres-store/src/testing.ts',
   '@swiftacare/postgres-store': 'packages/postgres-store/src/index.ts',
+  '@swiftacare/gateway/testing': 'gateway/src/testing.ts',
   '@swiftacare/gateway': 'gateway/src/index.ts',
   '@swiftacare/sdk': 'sdk/src/index.ts',
 };
