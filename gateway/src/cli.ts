@@ -36,7 +36,7 @@ async function serve(): Promise<void> {
       '',
       `Swiftacare gateway is running at ${server.url}`,
       runtime.embedded
-        ? `  storage:  embedded PostgreSQL in ${config.dataDir}`
+        ? `  storage:  embedded PostgreSQL in ${runtime.embedded.dataDir}`
         : '  storage:  DATABASE_URL',
       `  FHIR base of the demo institution: ${base}`,
       '  Try:',

@@ -10,6 +10,8 @@ export interface GatewayConfig {
   databaseUrl?: string;
   /** `SWIFTACARE_DATA_DIR`, default `./.swiftacare`: the embedded server's folder. */
   dataDir: string;
+  /** True when the data folder was given rather than defaulted. */
+  dataDirGiven: boolean;
   /** `SWIFTACARE_PUBLIC_URL`: the origin clients use, for links; default from the request. */
   publicUrl?: string;
   /** `SWIFTACARE_BODY_LIMIT`, bytes, default 1 MiB; larger request bodies answer 413. */
@@ -89,6 +91,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       env.SWIFTACARE_DATA_DIR && env.SWIFTACARE_DATA_DIR !== ''
         ? env.SWIFTACARE_DATA_DIR
         : './.swiftacare',
+    dataDirGiven: Boolean(env.SWIFTACARE_DATA_DIR),
     ...(publicUrl ? { publicUrl } : {}),
     bodyLimit: integer(env, 'SWIFTACARE_BODY_LIMIT', 1024 * 1024, 1024, 64 * 1024 * 1024),
     poolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 200),

