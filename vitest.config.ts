@@ -30,6 +30,7 @@ export default defineConfig({
       'sdk/src/**/*.test.ts',
       'examples/*/src/**/*.test.ts',
       'test/src/**/*.test.ts',
+      'eslint-rules/**/*.test.js',
     ],
     globalSetup: ['test/src/support/global-setup.ts'],
     testTimeout: 60_000,

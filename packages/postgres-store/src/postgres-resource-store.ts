@@ -255,6 +255,7 @@ export class PostgresResourceStore implements ResourceStore {
     const table = tableOf(type);
     // One statement that enters the tenant itself (see readFunctionDdl), prepared once per
     // connection: the read-by-id hot path is a single round trip.
+    // eslint-disable-next-line swiftacare/tenant-scoped-sql -- the function takes the tenant as $1
     const { rows } = await this.pool.query<VersionRow>({
       name: `read_${table}`,
       text: `SELECT id, version_id, last_updated, deleted, content AS json FROM read_${table}($1, $2::uuid[])`,

@@ -1,3 +1,4 @@
+/* eslint-disable swiftacare/tenant-scoped-sql -- these tests leave the tenant out on purpose */
 import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +7,7 @@ import { openTestBackend, type TestBackend } from './testing.js';
 
 let backend: TestBackend;
 
-const patient = (): Resource => ({ resourceType: 'Patient', id: randomUUID() }) as Resource;
+const patient = (): Resource => ({ resourceType: 'Patient', id: randomUUID() });
 
 beforeAll(async () => {
   backend = await openTestBackend(['alpha', 'beta']);
