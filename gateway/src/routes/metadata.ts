@@ -1,4 +1,4 @@
-import { capabilityStatement } from '@swiftacare/fhir';
+import { FhirError, capabilityStatement } from '@swiftacare/fhir';
 import type { Hono } from 'hono';
 import type { GatewayEnv } from '../http/env.js';
 import { fhirResponse } from '../http/fhir-response.js';
@@ -19,4 +19,9 @@ export function metadataRoute(app: Hono<GatewayEnv>, deps: RouteDeps): void {
       c.get('baseUrl'),
     ),
   );
+  // Here, before the type routes, so that `POST /metadata` is a 405 rather than a create of a
+  // resource type called "metadata".
+  app.all('/metadata', (c) => {
+    throw new FhirError('methodNotAllowed', `${c.req.method} is not supported on this path`);
+  });
 }

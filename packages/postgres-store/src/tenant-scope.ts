@@ -19,6 +19,12 @@ export async function inTenant<T>(
   }
   const client = await pool.connect();
   let broken = false;
+  // A connection that dies while checked out emits 'error' outside any query; without a
+  // listener that would crash the process. The next query fails anyway; just retire it.
+  const onError = (): void => {
+    broken = true;
+  };
+  client.on('error', onError);
   try {
     await client.query(
       `${options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN'}; SELECT set_config('app.tenant', '${tenant}', true)`,
@@ -34,6 +40,7 @@ export async function inTenant<T>(
       throw err;
     }
   } finally {
+    client.off('error', onError);
     client.release(broken);
   }
 }

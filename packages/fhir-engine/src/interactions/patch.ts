@@ -31,6 +31,15 @@ function asOperations(patch: unknown): Operation[] {
       'A JSON Patch body is an array of operations like {"op":"replace","path":"/status","value":"booked"}',
     );
   }
+  // Shape problems the check above does not see (a replace without value, a move without
+  // from) make the document malformed, a 400; only failures against the resource are a 422.
+  const malformed = fastJsonPatch.validate(patch as Operation[]);
+  if (malformed) {
+    throw new FhirError(
+      'invalid',
+      `JSON Patch operation ${malformed.index ?? 0} is malformed: ${malformed.message.split('\n')[0] ?? ''}`,
+    );
+  }
   return patch as Operation[];
 }
 
