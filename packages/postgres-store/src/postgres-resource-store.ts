@@ -192,7 +192,8 @@ class PostgresTransaction implements ResourceTransaction {
 
   async lock(key: string): Promise<void> {
     await this.client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-      `${this.tenant}\u0000${key}`,
+      // '/' cannot occur in a tenant id, so no two tenants' keys can collide.
+      `${this.tenant}/${key}`,
     ]);
   }
 

@@ -45,6 +45,12 @@ export async function history(
     count: Math.min(count, maxPageSize),
     ...(cursor === null ? {} : { cursor }),
   });
+  if (request.id !== undefined && page.versions.length === 0 && cursor === null) {
+    // An empty history is only right for a resource that exists but changed before _since.
+    if (!(await store.read(context.tenant, request.type, request.id))) {
+      throw new FhirError('notFound', `${request.type}/${request.id} is not known`);
+    }
+  }
   const entry: BundleEntry[] = page.versions.map((v) => ({
     fullUrl: fullUrlOf(context.baseUrl, v),
     ...(v.deleted ? {} : { resource: resourceOf(v) }),
