@@ -200,6 +200,29 @@ export function describeResourceStoreContract(
       expect((rejected?.reason as FhirError).status).toBe(412);
     });
 
+    it('serialises units that lock the same key, and only those', async () => {
+      const order: string[] = [];
+      const key = `k-${randomUUID()}`;
+      const first = store.unit(a, async (tx) => {
+        await tx.lock(key);
+        order.push('first locked');
+        await new Promise((r) => setTimeout(r, 150));
+        order.push('first done');
+      });
+      await new Promise((r) => setTimeout(r, 30));
+      const second = store.unit(a, async (tx) => {
+        await tx.lock(key);
+        order.push('second locked');
+      });
+      const other = store.unit(a, async (tx) => {
+        await tx.lock(`${key}-other`);
+        order.push('other locked');
+      });
+      await Promise.all([first, second, other]);
+      expect(order.indexOf('second locked')).toBeGreaterThan(order.indexOf('first done'));
+      expect(order.indexOf('other locked')).toBeLessThan(order.indexOf('first done'));
+    });
+
     it('remembers idempotency records per tenant', async () => {
       const key = randomUUID();
       await store.unit(a, (tx) =>
