@@ -17,7 +17,16 @@ export function createRoute(app: Hono<GatewayEnv>, deps: RouteDeps): void {
       { type, body: body.value, ...(ifNoneExist ? { ifNoneExist } : {}) },
       key === undefined
         ? undefined
-        : { key, fingerprint: requestFingerprint('POST', `${c.get('tenant')}/${type}`, body.text) },
+        : {
+            key,
+            // The condition is part of the request: the same body under another
+            // If-None-Exist is a different request.
+            fingerprint: requestFingerprint(
+              'POST',
+              `${c.get('tenant')}/${type}?${ifNoneExist ?? ''}`,
+              body.text,
+            ),
+          },
     );
     return fhirResponse(result, c.get('baseUrl'), returnPreference(c.req.header('prefer')));
   });
