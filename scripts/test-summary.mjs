@@ -1,4 +1,5 @@
 // Adds up vitest's JSON reports into one closing line: "tests: N passed, N failed, N skipped".
+/* global process */
 import { readFileSync } from 'node:fs';
 
 let passed = 0;
