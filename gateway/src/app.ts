@@ -1,9 +1,11 @@
 import { FhirError } from '@swiftacare/fhir';
-import type { FhirEngine } from '@swiftacare/fhir-engine';
 import type { TenantRegistry } from '@swiftacare/resource-store';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
+import { accessPolicyFor } from './access/access-policy.js';
 import type { GatewayConfig } from './config.js';
+import { auditTrail } from './http/audit-trail.js';
+import { authentication } from './http/authentication.js';
 import type { GatewayEnv } from './http/env.js';
 import { errorResponse } from './http/errors.js';
 import { fhirJson } from './http/fhir-response.js';
@@ -14,15 +16,19 @@ import { createRoute } from './routes/create.js';
 import { deleteRoute } from './routes/delete.js';
 import type { RouteDeps } from './routes/deps.js';
 import { historyRoutes } from './routes/history.js';
+import { loginRoute } from './routes/login.js';
+import { oauthRoutes } from './routes/oauth.js';
+import { smartConfigurationRoute } from './routes/smart-configuration.js';
 import { metadataRoute } from './routes/metadata.js';
 import { patchRoute } from './routes/patch.js';
 import { readRoutes } from './routes/read.js';
 import { searchRoutes } from './routes/search.js';
 import { updateRoutes } from './routes/update.js';
+import type { GatewayServices } from './services.js';
 
 /** Everything the HTTP app is built from. */
 export interface AppDeps {
-  engine: FhirEngine;
+  services: GatewayServices;
   tenants: TenantRegistry;
   /** True when storage answers; drives `/readyz`. */
   ready: () => Promise<boolean>;
@@ -32,9 +38,21 @@ export interface AppDeps {
 }
 
 /** The FHIR routes of one tenant base, most specific paths first (Hono matches in order). */
-function fhirRoutes(deps: RouteDeps): Hono<GatewayEnv> {
+function fhirRoutes(deps: RouteDeps, services: GatewayServices): Hono<GatewayEnv> {
   const fhir = new Hono<GatewayEnv>();
+  // Public, so clients can discover how to authenticate (SMART App Launch, FHIR capabilities).
   metadataRoute(fhir, deps);
+  smartConfigurationRoute(fhir);
+  // Everything else: audited (refusals included), then authenticated, then routed.
+  fhir.use('*', auditTrail(services.audit));
+  fhir.use('*', authentication(services.authenticator));
+  fhir.use('*', async (c, next) => {
+    const principal = c.get('principal');
+    if (principal) {
+      c.set('access', accessPolicyFor(principal, services.backend.resources, services.cache));
+    }
+    await next();
+  });
   bundleRoute(fhir, deps);
   historyRoutes(fhir, deps);
   readRoutes(fhir, deps);
@@ -77,16 +95,25 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   });
 
   const routeDeps: RouteDeps = {
-    engine: deps.engine,
+    engine: deps.services.engine,
     config: deps.config,
     startedAt: new Date().toISOString(),
     version: deps.version,
   };
   const base = '/t/:tenant/fhir/R4';
-  const resolveTenant = tenantBase(deps.tenants, deps.config.publicUrl);
-  app.use(base, resolveTenant);
-  app.use(`${base}/*`, resolveTenant);
-  app.route(base, fhirRoutes(routeDeps));
+  app.use('/t/:tenant/*', tenantBase(deps.tenants, deps.config.publicUrl));
+  const auth = new Hono<GatewayEnv>();
+  const oauthDeps = {
+    server: deps.services.authorization,
+    authenticator: deps.services.authenticator,
+    audit: deps.services.audit,
+    cache: deps.services.cache,
+    bodyLimit: deps.config.bodyLimit,
+  };
+  oauthRoutes(auth, oauthDeps);
+  loginRoute(auth, oauthDeps);
+  app.route('/t/:tenant', auth);
+  app.route(base, fhirRoutes(routeDeps, deps.services));
 
   app.notFound(() => {
     return new Response(

@@ -8,6 +8,8 @@ export interface GatewayConfig {
   host: string;
   /** `DATABASE_URL`; absent means the embedded PostgreSQL. */
   databaseUrl?: string;
+  /** `REDIS_URL`; absent means an in-process cache (one gateway process only). */
+  redisUrl?: string;
   /** `SWIFTACARE_DATA_DIR`, default `./.swiftacare`: the embedded server's folder. */
   dataDir: string;
   /** True when the data folder was given rather than defaulted. */
@@ -69,6 +71,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL', 'must be a postgres:// or postgresql:// URL');
   }
+  const redisUrl = env.REDIS_URL && env.REDIS_URL !== '' ? env.REDIS_URL : undefined;
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL');
+  }
   const publicUrl =
     env.SWIFTACARE_PUBLIC_URL && env.SWIFTACARE_PUBLIC_URL !== ''
       ? env.SWIFTACARE_PUBLIC_URL
@@ -87,6 +93,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     port: integer(env, 'PORT', 8080, 0, 65535),
     host,
     ...(databaseUrl ? { databaseUrl } : {}),
+    ...(redisUrl ? { redisUrl } : {}),
     dataDir:
       env.SWIFTACARE_DATA_DIR && env.SWIFTACARE_DATA_DIR !== ''
         ? env.SWIFTACARE_DATA_DIR

@@ -26,9 +26,13 @@ async function postRaw(
   text: string,
   contentType?: string,
 ): Promise<{ status: number; body: unknown; contentType: string | null }> {
+  const authorization = `Bearer ${await gw.token({ tenant: 'acme', role: 'institution-admin' })}`;
   const res = await gw.app.request(`http://gateway.test${path}`, {
     method: 'POST',
-    headers: contentType === undefined ? {} : { 'content-type': contentType },
+    headers:
+      contentType === undefined
+        ? { authorization }
+        : { 'content-type': contentType, authorization },
     // Bytes, not a string: a string body would get text/plain from the Request itself.
     body: new TextEncoder().encode(text),
   });

@@ -1,5 +1,6 @@
 import { warmSearchParams, warmValidation } from '@swiftacare/fhir';
-import { FhirEngine } from '@swiftacare/fhir-engine';
+import { openCache } from '@swiftacare/cache';
+import type { FhirEngine } from '@swiftacare/fhir-engine';
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import {
@@ -11,11 +12,13 @@ import {
 } from '@swiftacare/postgres-store';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from './config.js';
+import { buildServices, type GatewayServices } from './services.js';
 
 /** The running backend of a gateway process: storage, engine, and how to stop both. */
 export interface Runtime {
   backend: PostgresBackend;
   engine: FhirEngine;
+  services: GatewayServices;
   /** Set when the gateway started its own embedded PostgreSQL. */
   embedded?: EmbeddedServer & { dataDir: string };
   stop(): Promise<void>;
@@ -55,11 +58,16 @@ export async function openRuntime(config: GatewayConfig, log: Logger): Promise<R
     warmValidation();
     warmSearchParams();
     const backend = await openPostgres({ connectionString, poolSize: config.poolSize });
+    const cache = openCache(config.redisUrl);
+    const services = buildServices(backend, cache);
     return {
       backend,
-      engine: new FhirEngine(backend.resources),
+      engine: services.engine,
+      services,
       ...(embedded ? { embedded } : {}),
       stop: async () => {
+        await services.audit.close();
+        await cache.close();
         await backend.close();
         await embedded?.stop();
       },

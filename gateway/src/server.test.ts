@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { openTestBackend, type TestBackend } from '@swiftacare/postgres-store/testing';
+import { secretHash } from '@swiftacare/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readConfig } from './config.js';
 import { createLogger } from './logger.js';
@@ -8,6 +9,7 @@ import { listen, type RunningServer } from './server.js';
 
 let db: TestBackend;
 let server: RunningServer;
+let authorization: string;
 const lines: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
@@ -23,7 +25,26 @@ beforeAll(async () => {
     },
   });
   const log = createLogger(config.logLevel, sink);
-  server = await listen(config, await openRuntime(config, log), log);
+  const runtime = await openRuntime(config, log);
+  await runtime.backend.identities.createClient('acme', {
+    clientId: 'ops',
+    name: 'Operations',
+    secretHash: secretHash('ops-secret'),
+    scope: 'system/*.cruds',
+    active: true,
+  });
+  server = await listen(config, runtime, log);
+  // A real token from the real token endpoint, over HTTP.
+  const token = await fetch(`${server.url}/t/acme/oauth2/token`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from('ops:ops-secret').toString('base64')}`,
+    },
+    body: 'grant_type=client_credentials',
+  });
+  expect(token.status).toBe(200);
+  authorization = `Bearer ${((await token.json()) as { access_token: string }).access_token}`;
 });
 
 afterAll(async () => {
@@ -34,7 +55,11 @@ describe('the listening gateway', () => {
   it('serves over real HTTP and logs one JSON line per request, without health data', async () => {
     const res = await fetch(`${server.url}/t/acme/fhir/R4/Patient`, {
       method: 'POST',
-      headers: { 'content-type': 'application/fhir+json', 'x-request-id': 'trace-0001-abcd' },
+      headers: {
+        'content-type': 'application/fhir+json',
+        'x-request-id': 'trace-0001-abcd',
+        authorization,
+      },
       body: JSON.stringify({ resourceType: 'Patient', name: [{ family: 'Secretname' }] }),
     });
     expect(res.status).toBe(201);
@@ -60,12 +85,14 @@ describe('the listening gateway', () => {
     }));
     await fetch(`${server.url}/t/acme/fhir/R4`, {
       method: 'POST',
-      headers: { 'content-type': 'application/fhir+json' },
+      headers: { 'content-type': 'application/fhir+json', authorization },
       body: JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry }),
     });
     const before = server.receivedRequests();
     const inFlight = Promise.all(
-      Array.from({ length: 10 }, () => fetch(`${server.url}/t/acme/fhir/R4/Patient?_count=100`)),
+      Array.from({ length: 10 }, () =>
+        fetch(`${server.url}/t/acme/fhir/R4/Patient?_count=100`, { headers: { authorization } }),
+      ),
     );
     // A request is in flight once the server has read it (a connection still in the kernel's
     // backlog is not); wait until all ten are, and some are still being answered.

@@ -30,7 +30,7 @@ export async function listen(
   log: Logger,
 ): Promise<RunningServer> {
   const app = createApp({
-    engine: runtime.engine,
+    services: runtime.services,
     tenants: runtime.backend.tenants,
     ready: () => runtime.backend.resources.ready(),
     logger: log,

@@ -18,8 +18,10 @@ const fetched: { method: string; url: string }[] = [];
 
 beforeAll(async () => {
   gw = await openTestGateway();
+  const token = await gw.token({ tenant: 'acme', role: 'system', scope: 'system/*.cruds' });
   fhir = createSwiftacareClient({
     baseUrl,
+    accessToken: () => token,
     fetch: (input, init) => {
       fetched.push({ method: init.method ?? 'GET', url: input });
       return gw.app.request(input, init);

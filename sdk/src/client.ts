@@ -20,8 +20,13 @@ export interface SwiftacareClientOptions {
   baseUrl: string;
   /** The fetch to send requests with (`typeof fetch` or any {@link FetchLike}). Default: the global `fetch`. */
   fetch?: FetchLike;
-  /** Headers sent with every request (later: credentials). */
+  /** Headers sent with every request. */
   headers?: Record<string, string>;
+  /**
+   * The access token to send as `Authorization: Bearer …`, or a function that returns a
+   * current one (called before every request, so it can refresh an expiring token).
+   */
+  accessToken?: string | (() => string | Promise<string>);
   /** When and how to retry; see {@link RetryOptions}. Default: 3 attempts. */
   retry?: RetryOptions;
 }
@@ -188,6 +193,11 @@ export function createSwiftacareClient(options: SwiftacareClientOptions): Swifta
   /** Sends one logical request (retrying as the policy says) and returns its 2xx response. */
   async function send(request: Send): Promise<Response> {
     const headers = new Headers({ accept: fhirJson, ...common, ...request.headers });
+    const token =
+      typeof options.accessToken === 'function' ? await options.accessToken() : options.accessToken;
+    if (token !== undefined) {
+      headers.set('authorization', `Bearer ${token}`);
+    }
     if (request.body !== undefined) {
       headers.set('content-type', fhirJson);
     }

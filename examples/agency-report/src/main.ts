@@ -3,8 +3,10 @@
  *
  *   FHIR_BASE  the tenant's FHIR base (default: the demo tenant of `npm start`)
  *   FROM, TO   the date range [FROM, TO) (default: today, and 30 days after FROM; UTC)
+ *   CLIENT_ID, CLIENT_SECRET  the agency's client (default: the demo tenant's demo-system)
  */
 import { appointmentStatusReport } from './report.js';
+import { clientCredentialsToken, withToken } from './token.js';
 
 const day = 86_400_000;
 
@@ -16,7 +18,14 @@ try {
   const to =
     process.env.TO ??
     (Number.isNaN(fromMs) ? '' : new Date(fromMs + 30 * day).toISOString().slice(0, 10));
-  const report = await appointmentStatusReport(fetch, base, from, to);
+  const tokenUrl = base.replace(/\/fhir\/R4\/?$/, '/oauth2/token');
+  const token = await clientCredentialsToken(
+    fetch,
+    tokenUrl,
+    process.env.CLIENT_ID ?? 'demo-system',
+    process.env.CLIENT_SECRET ?? 'demo-secret',
+  );
+  const report = await appointmentStatusReport(withToken(fetch, token), base, from, to);
   process.stdout.write(`${JSON.stringify({ base, ...report }, null, 2)}\n`);
 } catch (err) {
   process.stderr.write(`agency-report: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,15 +1,19 @@
 import { openTestGateway, type TestGateway } from '@swiftacare/gateway/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { secretHash } from '@swiftacare/identity';
 import { appointmentStatusReport, type FetchFn } from './report.js';
+import { clientCredentialsToken, withToken } from './token.js';
 
 const base = 'http://gateway.test/t/acme/fhir/R4';
 
 let gw: TestGateway;
 const requested: string[] = [];
-const fetchFn: FetchFn = (url, init) => {
+const anonymous: FetchFn = (url, init) => {
   requested.push(url);
   return gw.app.request(url, init);
 };
+// The agency authenticates as its own system client, through the real token endpoint.
+let fetchFn: FetchFn = anonymous;
 
 /** An Appointment starting at `start` (50 minutes long), or without dates when start is null. */
 function appointment(status: string, start: string | null): Record<string, unknown> {
@@ -39,6 +43,20 @@ async function seed(tenant: string, appointments: Record<string, unknown>[]): Pr
 
 beforeAll(async () => {
   gw = await openTestGateway();
+  await gw.backend.identities.createClient('acme', {
+    clientId: 'agency',
+    name: 'Health agency',
+    secretHash: secretHash('agency-secret'),
+    scope: 'system/Appointment.rs',
+    active: true,
+  });
+  const token = await clientCredentialsToken(
+    anonymous,
+    'http://gateway.test/t/acme/oauth2/token',
+    'agency',
+    'agency-secret',
+  );
+  fetchFn = withToken(anonymous, token);
   await seed('acme', [
     appointment('booked', '2025-11-01T00:00:00Z'), // exactly at `from`: counted
     appointment('booked', '2025-11-15T09:00:00Z'),

@@ -27,6 +27,7 @@ export function tenantBase(
     }
     const origin = publicUrl ?? new URL(c.req.url).origin;
     c.set('tenant', tenant);
+    c.set('tenantUrl', `${origin}/t/${tenant}`);
     c.set('baseUrl', `${origin}/t/${tenant}/fhir/R4`);
     await next();
   };

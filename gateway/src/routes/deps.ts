@@ -1,4 +1,6 @@
-import type { FhirEngine } from '@swiftacare/fhir-engine';
+import type { FhirEngine, RequestContext } from '@swiftacare/fhir-engine';
+import type { Context } from 'hono';
+import type { GatewayEnv } from '../http/env.js';
 import type { GatewayConfig } from '../config.js';
 
 /** What the FHIR routes are built from. */
@@ -10,9 +12,7 @@ export interface RouteDeps {
 }
 
 /** A request's tenant and base, as the engine takes them. */
-export function contextOf(c: { get(key: 'tenant' | 'baseUrl'): string }): {
-  tenant: string;
-  baseUrl: string;
-} {
-  return { tenant: c.get('tenant'), baseUrl: c.get('baseUrl') };
+export function contextOf(c: Context<GatewayEnv>): RequestContext {
+  const access = c.get('access');
+  return { tenant: c.get('tenant'), baseUrl: c.get('baseUrl'), ...(access ? { access } : {}) };
 }

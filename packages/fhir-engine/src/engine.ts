@@ -1,4 +1,4 @@
-import { FhirError, servedType, type Interaction } from '@swiftacare/fhir';
+import { FhirError, type Interaction } from '@swiftacare/fhir';
 import type { ResourceStore } from '@swiftacare/resource-store';
 import { onceFor } from './idempotency.js';
 import { batch, isTransaction, transactionIn } from './interactions/bundle.js';
@@ -14,6 +14,8 @@ import { assertPossibleId, readResult } from './interactions/read.js';
 import { searchType, type SearchHttpRequest } from './interactions/search.js';
 import { updateIn, type UpdateRequest } from './interactions/update.js';
 import type { InteractionResult, RequestContext } from './result.js';
+import { assertVisible, narrowingOf } from './visibility.js';
+import { allowInteraction } from './allow.js';
 
 /** An `Idempotency-Key` and the fingerprint of the request that carried it. */
 export interface Idempotency {
@@ -28,21 +30,20 @@ export interface Idempotency {
 export class FhirEngine {
   constructor(private readonly store: ResourceStore) {}
 
-  /** Refuses a type or interaction the served-type list does not declare. */
-  private allow(type: string, interaction: Interaction): void {
-    const served = servedType(type);
-    if (!served) {
-      throw new FhirError('notFound', `Resource type ${type} is not served here`);
-    }
-    if (!served.interactions.includes(interaction)) {
-      throw new FhirError('methodNotAllowed', `${interaction} is not supported for ${type}`);
-    }
+  /**
+   * Refuses a type or interaction the served-type list does not declare, then asks the access
+   * policy whether this caller may do it at all.
+   */
+  private allow(context: RequestContext, type: string, interaction: Interaction): void {
+    allowInteraction(context, type, interaction);
   }
 
   async read(context: RequestContext, type: string, id: string): Promise<InteractionResult> {
-    this.allow(type, 'read');
+    this.allow(context, type, 'read');
     assertPossibleId(type, id);
-    return readResult(type, id, await this.store.read(context.tenant, type, id));
+    const result = readResult(type, id, await this.store.read(context.tenant, type, id));
+    await assertVisible(this.store, context, type, id);
+    return result;
   }
 
   async vread(
@@ -51,8 +52,9 @@ export class FhirEngine {
     id: string,
     versionText: string,
   ): Promise<InteractionResult> {
-    this.allow(type, 'vread');
+    this.allow(context, type, 'vread');
     assertPossibleId(type, id);
+    await assertVisible(this.store, context, type, id);
     const versionId = Number(versionText);
     if (!Number.isInteger(versionId) || versionId < 1) {
       throw new FhirError('notFound', `${type}/${id} has no version "${versionText}"`);
@@ -72,46 +74,60 @@ export class FhirEngine {
     request: CreateRequest,
     idempotency?: Idempotency,
   ): Promise<InteractionResult> {
-    this.allow(request.type, 'create');
+    this.allow(context, request.type, 'create');
     return this.store.unit(context.tenant, (tx) =>
       idempotency
-        ? onceFor(tx, idempotency.key, idempotency.fingerprint, () => createIn(tx, request))
-        : createIn(tx, request),
+        ? onceFor(tx, idempotency.key, idempotency.fingerprint, () =>
+            createIn(tx, request, context),
+          )
+        : createIn(tx, request, context),
     );
   }
 
   update(context: RequestContext, request: UpdateRequest): Promise<InteractionResult> {
-    this.allow(request.type, 'update');
-    return this.store.unit(context.tenant, (tx) => updateIn(tx, request));
+    this.allow(context, request.type, 'update');
+    return this.store.unit(context.tenant, (tx) => updateIn(tx, request, context));
   }
 
   conditionalUpdate(
     context: RequestContext,
     request: ConditionalUpdateRequest,
   ): Promise<InteractionResult> {
-    this.allow(request.type, 'update');
-    return this.store.unit(context.tenant, (tx) => conditionalUpdateIn(tx, request));
+    this.allow(context, request.type, 'update');
+    return this.store.unit(context.tenant, (tx) => conditionalUpdateIn(tx, request, context));
   }
 
   patch(context: RequestContext, request: PatchRequest): Promise<InteractionResult> {
-    this.allow(request.type, 'patch');
-    return this.store.unit(context.tenant, (tx) => patchIn(tx, request));
+    this.allow(context, request.type, 'patch');
+    return this.store.unit(context.tenant, (tx) => patchIn(tx, request, context));
   }
 
   delete(context: RequestContext, request: DeleteRequest): Promise<InteractionResult> {
-    this.allow(request.type, 'delete');
-    return this.store.unit(context.tenant, (tx) => deleteIn(tx, request));
+    this.allow(context, request.type, 'delete');
+    return this.store.unit(context.tenant, (tx) => deleteIn(tx, request, context));
   }
 
   search(context: RequestContext, request: SearchHttpRequest): Promise<InteractionResult> {
-    this.allow(request.type, 'search-type');
+    this.allow(context, request.type, 'search-type');
     return searchType(this.store, context, request);
   }
 
-  history(context: RequestContext, request: HistoryHttpRequest): Promise<InteractionResult> {
-    this.allow(request.type, request.id === undefined ? 'history-type' : 'history-instance');
+  async history(context: RequestContext, request: HistoryHttpRequest): Promise<InteractionResult> {
+    this.allow(
+      context,
+      request.type,
+      request.id === undefined ? 'history-type' : 'history-instance',
+    );
     if (request.id !== undefined) {
       assertPossibleId(request.type, request.id);
+      await assertVisible(this.store, context, request.type, request.id);
+    } else if ((await narrowingOf(context, request.type)).length > 0) {
+      // Limitation: history rows carry no search columns, so a type history cannot be narrowed
+      // to a compartment; it is refused rather than shown whole.
+      throw new FhirError(
+        'forbidden',
+        `Type history of ${request.type} is available only to roles that see the whole institution`,
+      );
     }
     return history(this.store, context, request);
   }

@@ -1,3 +1,4 @@
+import type { Interaction, SearchCondition } from '@swiftacare/fhir';
 import type { StoredVersion } from '@swiftacare/resource-store';
 
 /**
@@ -12,10 +13,26 @@ export interface InteractionResult {
   location?: string;
 }
 
-/** Where a request came in: its tenant and the FHIR base URL clients see. */
+/**
+ * What the caller may do, decided outside the engine (from scopes and roles) and applied by
+ * it on every interaction, Bundle entries included.
+ */
+export interface AccessPolicy {
+  /** Throws a 403 FhirError when the caller may not do `interaction` on `type` at all. */
+  authorize(type: string, interaction: Interaction): void;
+  /**
+   * Conditions a resource of `type` must meet to be visible to the caller (their
+   * compartment); an empty list means the whole tenant. Applied inside the database query, so
+   * paging, totals and includes can never reveal anything outside it.
+   */
+  narrowing(type: string): Promise<SearchCondition[]>;
+}
+
+/** Where a request came in: its tenant, the FHIR base URL clients see, and who may do what. */
 export interface RequestContext {
   tenant: string;
   baseUrl: string;
+  access?: AccessPolicy;
 }
 
 /** `Type/id/_history/n` of a version. */

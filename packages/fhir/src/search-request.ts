@@ -25,7 +25,9 @@ export type SearchCondition =
   | { kind: 'uri'; column: string; values: string[] }
   | { kind: 'date'; column: string; values: DateValue[] }
   | { kind: 'missing'; column: string; dated: boolean; missing: boolean }
-  | { kind: 'chain'; column: string; targets: { type: string; condition: SearchCondition }[] };
+  | { kind: 'chain'; column: string; targets: { type: string; condition: SearchCondition }[] }
+  /** Any of several conditions: how an access compartment is expressed (own or cared-for). */
+  | { kind: 'anyOf'; conditions: SearchCondition[] };
 
 /** A sort key; every sort ends with the id so keyset paging is total. */
 export interface SortKey {

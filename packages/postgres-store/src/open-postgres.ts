@@ -2,6 +2,8 @@ import { servedTypes } from '@swiftacare/fhir';
 import pg from 'pg';
 import { migrate } from './migrate.js';
 import { maintainPartitions } from './partitions.js';
+import { PostgresAuditStore } from './postgres-audit-store.js';
+import { PostgresIdentityStore } from './postgres-identity-store.js';
 import { PostgresResourceStore } from './postgres-resource-store.js';
 import { PostgresTenantRegistry } from './postgres-tenant-registry.js';
 import { appRole } from './tables.js';
@@ -10,6 +12,8 @@ import { appRole } from './tables.js';
 export interface PostgresBackend {
   resources: PostgresResourceStore;
   tenants: PostgresTenantRegistry;
+  identities: PostgresIdentityStore;
+  audit: PostgresAuditStore;
   /** The pool queries run on (as the row-level-security role). */
   pool: pg.Pool;
   close(): Promise<void>;
@@ -53,6 +57,8 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresBa
   return {
     resources: new PostgresResourceStore(pool),
     tenants: new PostgresTenantRegistry(pool),
+    identities: new PostgresIdentityStore(pool),
+    audit: new PostgresAuditStore(pool),
     pool,
     close: () => pool.end(),
   };

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseSearch } from '@swiftacare/fhir';
 import { maintainPartitions } from './partitions.js';
 import { openTestBackend, type TestBackend } from './testing.js';
 
@@ -69,6 +70,36 @@ describe('Appointment partitions by month of its start', () => {
     const read = await backend.resources.read('alpha', 'Appointment', a.id);
     expect(read?.versionId).toBe(2);
     expect(read?.json).toContain(later.toISOString());
+  });
+
+  it('finds appointments by date across and within months, with partitions pruned', async () => {
+    const base = Date.UTC(2026, 0, 1);
+    const at = (days: number): string => new Date(base + days * 86_400_000).toISOString();
+    const jan = appointment(at(10));
+    const feb = appointment(at(40));
+    const mar = appointment(at(70));
+    await backend.resources.unit('alpha', async (tx) => {
+      for (const a of [jan, feb, mar]) {
+        await tx.create(a);
+      }
+    });
+    const ids = async (query: string): Promise<string[]> =>
+      (
+        await backend.resources.search(
+          'alpha',
+          parseSearch('Appointment', new URLSearchParams(query)),
+        )
+      ).matches
+        .map((m) => m.id)
+        .filter((id) => [jan.id, feb.id, mar.id].includes(id))
+        .sort();
+    expect(await ids('date=ge2026-02-01&date=lt2026-03-01')).toEqual([feb.id]);
+    expect(await ids('date=ge2026-01-05&date=lt2026-03-02')).toEqual([jan.id, feb.id].sort());
+    expect(await ids('date=gt2026-02-10')).toEqual([mar.id]);
+    expect(await ids('date=gt2026-02-09')).toEqual([feb.id, mar.id].sort());
+    expect(await ids('date=le2026-01-11')).toEqual([jan.id]);
+    expect(await ids('date=2026-02-10')).toEqual([feb.id]);
+    expect(await ids('date=ne2026-02-10&date=lt2026-04-01')).toEqual([jan.id, mar.id].sort());
   });
 
   it('keeps far-off months in the default partition, then moves them when their month opens', async () => {

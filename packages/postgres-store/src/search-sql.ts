@@ -5,7 +5,8 @@ import {
   type SearchRequest,
 } from '@swiftacare/fhir';
 import { decodeCursor, type KeysetPosition } from './cursor.js';
-import { tableOf } from './tables.js';
+import { monthOf } from './partitions.js';
+import { partitionParamOf, tableOf } from './tables.js';
 import { toTimestamp } from './timestamps.js';
 
 /** Collects positional parameters while SQL is built. */
@@ -107,6 +108,10 @@ export function conditionSql(
         : `coalesce(cardinality(${col(condition.column)}), 0) = 0`;
       return condition.missing ? empty : `NOT (${empty})`;
     }
+    case 'anyOf':
+      return condition.conditions.length === 0
+        ? 'false'
+        : `(${condition.conditions.map((c) => conditionSql(c, alias, tenantParam, params)).join(' OR ')})`;
     case 'chain': {
       const subqueries = condition.targets.map(({ type, condition: inner }, i) => {
         const a = `${alias}_c${i}`;
@@ -134,11 +139,79 @@ export interface CompiledSearch {
   signature: string;
 }
 
+/**
+ * The span of starts a date value on the partition parameter can match. The partitioned date
+ * (Appointment.start) is an instant, so its stored range is [start, start + 1 ms) and each
+ * prefix bounds the start alone. Undefined where a prefix bounds nothing (ne, ap).
+ */
+function startSpan(value: DateValue): { low: number; high: number } | undefined {
+  const { low, high } = value.range;
+  switch (value.comparator) {
+    case 'eq':
+      return { low, high };
+    case 'ge':
+      return { low, high: Infinity };
+    case 'gt':
+    case 'sa':
+      return { low: high, high: Infinity };
+    case 'lt':
+    case 'eb':
+      return { low: -Infinity, high: low };
+    case 'le':
+      return { low: -Infinity, high };
+    case 'ne':
+    case 'ap':
+      return undefined;
+  }
+}
+
+/**
+ * Bounds on `partition_month` implied by the date conditions of a partitioned type, so the
+ * planner prunes to the months searched instead of planning and scanning every partition.
+ * Only a redundant restatement of the conditions: it never changes which rows match.
+ */
+function partitionBounds(request: SearchRequest): { from?: string; to?: string } {
+  const param = partitionParamOf(request.type);
+  if (!param || !/\.start$/.test(param.expression)) {
+    return {};
+  }
+  let low = -Infinity;
+  let high = Infinity;
+  for (const c of request.conditions) {
+    if (c.kind !== 'date' || c.column !== param.column) {
+      continue;
+    }
+    const spans = c.values.map(startSpan);
+    if (spans.some((x) => x === undefined)) {
+      continue;
+    }
+    const defined = spans as { low: number; high: number }[];
+    low = Math.max(low, Math.min(...defined.map((x) => x.low)));
+    high = Math.min(high, Math.max(...defined.map((x) => x.high)));
+  }
+  const out: { from?: string; to?: string } = {};
+  if (Number.isFinite(low)) {
+    out.from = monthOf(low).toISOString();
+  }
+  if (Number.isFinite(high)) {
+    const last = monthOf(high - 1);
+    out.to = new Date(Date.UTC(last.getUTCFullYear(), last.getUTCMonth() + 1, 1)).toISOString();
+  }
+  return out;
+}
+
 function whereClause(request: SearchRequest, params: SqlParams): string {
   const tenant = params.add(null);
   const parts = [`r.tenant = ${tenant}`, 'NOT r.deleted'];
   for (const c of request.conditions) {
     parts.push(conditionSql(c, 'r', tenant, params));
+  }
+  const { from, to } = partitionBounds(request);
+  if (from !== undefined) {
+    parts.push(`r.partition_month >= ${params.add(from, '::timestamptz')}`);
+  }
+  if (to !== undefined) {
+    parts.push(`r.partition_month < ${params.add(to, '::timestamptz')}`);
   }
   return parts.join(' AND ');
 }

@@ -11,6 +11,9 @@ import { entryRequest, type EntryRequest } from '../entry-request.js';
 import { resolvePlaceholders } from '../references.js';
 import { etagOf, type InteractionResult, type RequestContext } from '../result.js';
 import { versionFromIfMatch } from '../version-header.js';
+import { allowInteraction } from '../allow.js';
+import { assertVisible, narrowingOf } from '../visibility.js';
+import type { Interaction } from '@swiftacare/fhir';
 import { conditionalUpdateIn } from './conditional-update.js';
 import { createIn } from './create.js';
 import { deleteIn } from './delete.js';
@@ -33,6 +36,25 @@ const order: Record<EntryRequest['method'], number> = {
   GET: 3,
 };
 
+function interactionOf(request: EntryRequest): Interaction {
+  switch (request.method) {
+    case 'POST':
+      return 'create';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return 'delete';
+    case 'GET':
+      return request.id === undefined
+        ? 'search-type'
+        : request.versionId === undefined
+          ? 'read'
+          : 'vread';
+  }
+}
+
 /** Runs one entry inside a unit and answers its result. */
 async function runEntry(
   tx: ResourceTransaction,
@@ -42,27 +64,36 @@ async function runEntry(
   assignedId: string | undefined,
 ): Promise<InteractionResult> {
   const ifMatch = versionFromIfMatch(request.ifMatch);
+  allowInteraction(context, request.type, interactionOf(request));
   switch (request.method) {
     case 'POST':
-      return createIn(tx, {
-        type: request.type,
-        body: entry.resource,
-        ...(request.ifNoneExist ? { ifNoneExist: request.ifNoneExist } : {}),
-        ...(assignedId ? { assignedId } : {}),
-      });
+      return createIn(
+        tx,
+        {
+          type: request.type,
+          body: entry.resource,
+          ...(request.ifNoneExist ? { ifNoneExist: request.ifNoneExist } : {}),
+          ...(assignedId ? { assignedId } : {}),
+        },
+        context,
+      );
     case 'PUT':
       return request.id
-        ? updateIn(tx, {
-            type: request.type,
-            id: request.id,
-            body: entry.resource,
-            ...(ifMatch === undefined ? {} : { ifMatch }),
-          })
-        : conditionalUpdateIn(tx, {
-            type: request.type,
-            query: request.query,
-            body: entry.resource,
-          });
+        ? updateIn(
+            tx,
+            {
+              type: request.type,
+              id: request.id,
+              body: entry.resource,
+              ...(ifMatch === undefined ? {} : { ifMatch }),
+            },
+            context,
+          )
+        : conditionalUpdateIn(
+            tx,
+            { type: request.type, query: request.query, body: entry.resource },
+            context,
+          );
     case 'PATCH': {
       if (!request.id) {
         throw new FhirError('invalid', 'PATCH entries need Type/id');
@@ -73,25 +104,38 @@ async function runEntry(
         binary?.resourceType === 'Binary' && binary.data
           ? JSON.parse(Buffer.from(binary.data, 'base64').toString('utf8'))
           : undefined;
-      return patchIn(tx, {
-        type: request.type,
-        id: request.id,
-        patch,
-        ...(ifMatch === undefined ? {} : { ifMatch }),
-      });
+      return patchIn(
+        tx,
+        {
+          type: request.type,
+          id: request.id,
+          patch,
+          ...(ifMatch === undefined ? {} : { ifMatch }),
+        },
+        context,
+      );
     }
     case 'DELETE':
       if (!request.id) {
         throw new FhirError('invalid', 'DELETE entries need Type/id');
       }
-      return deleteIn(tx, {
-        type: request.type,
-        id: request.id,
-        ...(ifMatch === undefined ? {} : { ifMatch }),
-      });
+      return deleteIn(
+        tx,
+        {
+          type: request.type,
+          id: request.id,
+          ...(ifMatch === undefined ? {} : { ifMatch }),
+        },
+        context,
+      );
     case 'GET': {
       if (!request.id) {
-        const page = await tx.search(parseSearch(request.type, request.query));
+        const parsed = parseSearch(request.type, request.query);
+        const narrowing = await narrowingOf(context, request.type);
+        const page = await tx.search({
+          ...parsed,
+          conditions: [...parsed.conditions, ...narrowing],
+        });
         const bundle: Bundle = {
           resourceType: 'Bundle',
           type: 'searchset',
@@ -105,6 +149,7 @@ async function runEntry(
         throw new FhirError('invalid', '_history reads are not supported inside a Bundle');
       }
       const current = readResult(request.type, request.id, await tx.read(request.type, request.id));
+      await assertVisible(tx, context, request.type, request.id);
       if (request.versionId !== undefined && current.version?.versionId !== request.versionId) {
         throw new FhirError(
           'invalid',

@@ -1,7 +1,8 @@
 import { FhirError, parseSearch, validateForWrite } from '@swiftacare/fhir';
 import type { ResourceTransaction } from '@swiftacare/resource-store';
 import { withServerFields } from '../new-resource.js';
-import { locationOf, type InteractionResult } from '../result.js';
+import { locationOf, type InteractionResult, type RequestContext } from '../result.js';
+import { assertWrittenInside, narrowingOf } from '../visibility.js';
 
 /** `PUT Type?query`: the upsert an institution does by its own identifiers. */
 export interface ConditionalUpdateRequest {
@@ -17,6 +18,7 @@ export interface ConditionalUpdateRequest {
 export async function conditionalUpdateIn(
   tx: ResourceTransaction,
   request: ConditionalUpdateRequest,
+  context: RequestContext,
 ): Promise<InteractionResult> {
   if ([...request.query.keys()].length === 0) {
     throw new FhirError(
@@ -26,7 +28,13 @@ export async function conditionalUpdateIn(
   }
   const resource = validateForWrite(request.body, request.type);
   await tx.lock(`conditional:${request.type}?${request.query.toString()}`);
-  const found = await tx.search({ ...parseSearch(request.type, request.query), count: 2 });
+  const parsed = parseSearch(request.type, request.query);
+  const narrowing = await narrowingOf(context, request.type);
+  const found = await tx.search({
+    ...parsed,
+    conditions: [...parsed.conditions, ...narrowing],
+    count: 2,
+  });
   if (found.matches.length > 1) {
     throw new FhirError(
       'preconditionFailed',
@@ -42,6 +50,7 @@ export async function conditionalUpdateIn(
       });
     }
     const version = await tx.create(withServerFields(resource));
+    await assertWrittenInside(tx, context, version);
     return { status: 201, version, location: locationOf(version) };
   }
   if (resource.id !== undefined && resource.id !== match.id) {
@@ -51,5 +60,6 @@ export async function conditionalUpdateIn(
     });
   }
   const version = await tx.update(withServerFields(resource, match.id));
+  await assertWrittenInside(tx, context, version);
   return { status: 200, version };
 }

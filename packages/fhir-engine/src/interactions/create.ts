@@ -1,7 +1,8 @@
 import { FhirError, parseSearch, validateForWrite } from '@swiftacare/fhir';
 import type { ResourceTransaction } from '@swiftacare/resource-store';
 import { withServerFields } from '../new-resource.js';
-import { locationOf, type InteractionResult } from '../result.js';
+import { locationOf, type InteractionResult, type RequestContext } from '../result.js';
+import { assertWrittenInside, narrowingOf } from '../visibility.js';
 
 /** A create as it arrives: the body, and the `If-None-Exist` query if any. */
 export interface CreateRequest {
@@ -20,6 +21,7 @@ export interface CreateRequest {
 export async function createIn(
   tx: ResourceTransaction,
   request: CreateRequest,
+  context: RequestContext,
 ): Promise<InteractionResult> {
   const resource = validateForWrite(request.body, request.type);
   if (resource.id !== undefined) {
@@ -30,7 +32,9 @@ export async function createIn(
   }
   if (request.ifNoneExist !== undefined) {
     const query = new URLSearchParams(request.ifNoneExist.replace(/^\?/, ''));
-    const search = { ...parseSearch(request.type, query), count: 2 };
+    const parsed = parseSearch(request.type, query);
+    const narrowing = await narrowingOf(context, request.type);
+    const search = { ...parsed, conditions: [...parsed.conditions, ...narrowing], count: 2 };
     await tx.lock(`conditional:${request.type}?${query.toString()}`);
     const found = await tx.search(search);
     if (found.matches.length > 1) {
@@ -45,5 +49,6 @@ export async function createIn(
     }
   }
   const version = await tx.create(withServerFields(resource, request.assignedId));
+  await assertWrittenInside(tx, context, version);
   return { status: 201, version, location: locationOf(version) };
 }

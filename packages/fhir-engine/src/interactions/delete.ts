@@ -1,5 +1,6 @@
 import type { ResourceTransaction } from '@swiftacare/resource-store';
-import type { InteractionResult } from '../result.js';
+import type { InteractionResult, RequestContext } from '../result.js';
+import { assertVisible } from '../visibility.js';
 import { assertPossibleId, readResult } from './read.js';
 
 /** A delete of `Type/id`. */
@@ -16,8 +17,10 @@ export interface DeleteRequest {
 export async function deleteIn(
   tx: ResourceTransaction,
   request: DeleteRequest,
+  context: RequestContext,
 ): Promise<InteractionResult> {
   assertPossibleId(request.type, request.id);
+  await assertVisible(tx, context, request.type, request.id);
   const current = await tx.read(request.type, request.id);
   if (current?.deleted) {
     return { status: 204 };

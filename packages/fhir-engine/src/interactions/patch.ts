@@ -1,7 +1,8 @@
 import { FhirError } from '@swiftacare/fhir';
 import { resourceOf, type ResourceTransaction } from '@swiftacare/resource-store';
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
-import type { InteractionResult } from '../result.js';
+import type { InteractionResult, RequestContext } from '../result.js';
+import { assertVisible } from '../visibility.js';
 import { assertPossibleId, readResult } from './read.js';
 import { updateIn } from './update.js';
 
@@ -51,9 +52,11 @@ function asOperations(patch: unknown): Operation[] {
 export async function patchIn(
   tx: ResourceTransaction,
   request: PatchRequest,
+  context: RequestContext,
 ): Promise<InteractionResult> {
   const ops = asOperations(request.patch);
   assertPossibleId(request.type, request.id);
+  await assertVisible(tx, context, request.type, request.id);
   const current = readResult(request.type, request.id, await tx.read(request.type, request.id));
   const version = current.version;
   if (!version) {
@@ -72,10 +75,9 @@ export async function patchIn(
     const reason = err instanceof Error ? err.message.split('\n')[0] : 'the patch does not apply';
     throw new FhirError('unprocessable', `The patch cannot be applied: ${reason ?? ''}`);
   }
-  return updateIn(tx, {
-    type: request.type,
-    id: request.id,
-    body: patched,
-    ifMatch: version.versionId,
-  });
+  return updateIn(
+    tx,
+    { type: request.type, id: request.id, body: patched, ifMatch: version.versionId },
+    context,
+  );
 }

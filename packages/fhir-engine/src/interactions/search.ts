@@ -3,6 +3,7 @@ import { resourceOf, type ResourceStore, type StoredVersion } from '@swiftacare/
 import type { Bundle, BundleEntry, BundleLink } from '@medplum/fhirtypes';
 import { searchEntry } from '../bundle-entries.js';
 import type { InteractionResult, RequestContext } from '../result.js';
+import { narrowingOf, visibleOnly } from '../visibility.js';
 
 /** A type search as it arrives: its parameters and whether unknown ones may be ignored. */
 export interface SearchHttpRequest {
@@ -40,10 +41,11 @@ function referencedIds(matches: StoredVersion[], rule: IncludeRule): Map<string,
 
 async function included(
   store: ResourceStore,
-  tenant: string,
+  context: RequestContext,
   request: SearchRequest,
   matches: StoredVersion[],
 ): Promise<StoredVersion[]> {
+  const tenant = context.tenant;
   const seen = new Set(matches.map((m) => `${m.type}/${m.id}`));
   const out: StoredVersion[] = [];
   const add = (versions: StoredVersion[]): void => {
@@ -57,13 +59,13 @@ async function included(
   };
   for (const rule of request.include) {
     for (const [type, ids] of referencedIds(matches, rule)) {
-      add(
-        await store.readMany(
-          tenant,
-          type,
-          [...ids].filter((id) => /^[0-9a-f-]{36}$/i.test(id)),
-        ),
+      const found = await store.readMany(
+        tenant,
+        type,
+        [...ids].filter((id) => /^[0-9a-f-]{36}$/i.test(id)),
       );
+      // Included resources obey the caller's compartment like matches do.
+      add(await visibleOnly(store, context, found));
     }
   }
   if (matches.length > 0) {
@@ -76,6 +78,7 @@ async function included(
             column: rule.param.column,
             values: matches.map((m) => `${m.type}/${m.id}`),
           },
+          ...(await narrowingOf(context, rule.sourceType)),
         ],
         count: revincludeLimit,
       });
@@ -113,9 +116,15 @@ export async function searchType(
   context: RequestContext,
   request: SearchHttpRequest,
 ): Promise<InteractionResult> {
-  const parsed = parseSearch(request.type, request.params, { lenient: request.lenient ?? false });
+  const asked = parseSearch(request.type, request.params, { lenient: request.lenient ?? false });
+  // The caller's compartment is part of the query itself: paging and totals stay exact and
+  // nothing outside it is ever read.
+  const parsed = {
+    ...asked,
+    conditions: [...asked.conditions, ...(await narrowingOf(context, request.type))],
+  };
   const page = await store.search(context.tenant, parsed);
-  const extra = parsed.countOnly ? [] : await included(store, context.tenant, parsed, page.matches);
+  const extra = parsed.countOnly ? [] : await included(store, context, parsed, page.matches);
   const entry: BundleEntry[] = [
     ...page.matches.map((v) => searchEntry(context.baseUrl, v, 'match')),
     ...extra.map((v) => searchEntry(context.baseUrl, v, 'include')),

@@ -1,7 +1,8 @@
 import { FhirError, validateForWrite } from '@swiftacare/fhir';
 import type { ResourceTransaction } from '@swiftacare/resource-store';
 import { withServerFields } from '../new-resource.js';
-import type { InteractionResult } from '../result.js';
+import type { InteractionResult, RequestContext } from '../result.js';
+import { assertVisible, assertWrittenInside } from '../visibility.js';
 import { assertPossibleId } from './read.js';
 
 /** An update of `Type/id`, optionally guarded by the version from `If-Match`. */
@@ -19,6 +20,7 @@ export interface UpdateRequest {
 export async function updateIn(
   tx: ResourceTransaction,
   request: UpdateRequest,
+  context: RequestContext,
 ): Promise<InteractionResult> {
   const resource = validateForWrite(request.body, request.type);
   if (resource.id !== request.id) {
@@ -28,6 +30,8 @@ export async function updateIn(
     });
   }
   assertPossibleId(request.type, request.id);
+  await assertVisible(tx, context, request.type, request.id);
   const version = await tx.update(withServerFields(resource, request.id), request.ifMatch);
+  await assertWrittenInside(tx, context, version);
   return { status: 200, version };
 }

@@ -1,4 +1,7 @@
 import { foundation } from './0001-foundation.js';
+import { audit } from './0002-audit.js';
+import { identity } from './0003-identity.js';
+import { genericReadPlans } from './0004-generic-read-plans.js';
 
 /** A forward-only schema change. `version` orders them; an applied one is never edited. */
 export interface Migration {
@@ -8,4 +11,4 @@ export interface Migration {
 }
 
 /** Every migration, oldest first. */
-export const migrations: readonly Migration[] = [foundation];
+export const migrations: readonly Migration[] = [foundation, audit, identity, genericReadPlans];
