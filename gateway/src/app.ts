@@ -6,11 +6,13 @@ import { accessPolicyFor } from './access/access-policy.js';
 import type { GatewayConfig } from './config.js';
 import { auditTrail } from './http/audit-trail.js';
 import { authentication } from './http/authentication.js';
+import { rateLimit } from './http/rate-limit.js';
 import type { GatewayEnv } from './http/env.js';
 import { errorResponse } from './http/errors.js';
 import { fhirJson } from './http/fhir-response.js';
 import { requestLog } from './http/request-log.js';
 import { tenantBase } from './http/tenant-base.js';
+import { adminRoutes } from './routes/admin.js';
 import { bundleRoute } from './routes/bundle.js';
 import { createRoute } from './routes/create.js';
 import { deleteRoute } from './routes/delete.js';
@@ -33,12 +35,16 @@ export interface AppDeps {
   /** True when storage answers; drives `/readyz`. */
   ready: () => Promise<boolean>;
   logger: Logger;
-  config: Pick<GatewayConfig, 'bodyLimit' | 'publicUrl'>;
+  config: Pick<GatewayConfig, 'bodyLimit' | 'publicUrl'> & { rateLimit?: number };
   version: string;
 }
 
 /** The FHIR routes of one tenant base, most specific paths first (Hono matches in order). */
-function fhirRoutes(deps: RouteDeps, services: GatewayServices): Hono<GatewayEnv> {
+function fhirRoutes(
+  deps: RouteDeps,
+  services: GatewayServices,
+  perMinute: number,
+): Hono<GatewayEnv> {
   const fhir = new Hono<GatewayEnv>();
   // Public, so clients can discover how to authenticate (SMART App Launch, FHIR capabilities).
   metadataRoute(fhir, deps);
@@ -46,6 +52,7 @@ function fhirRoutes(deps: RouteDeps, services: GatewayServices): Hono<GatewayEnv
   // Everything else: audited (refusals included), then authenticated, then routed.
   fhir.use('*', auditTrail(services.audit));
   fhir.use('*', authentication(services.authenticator));
+  fhir.use('*', rateLimit(services.cache, perMinute));
   fhir.use('*', async (c, next) => {
     const principal = c.get('principal');
     if (principal) {
@@ -113,7 +120,15 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   oauthRoutes(auth, oauthDeps);
   loginRoute(auth, oauthDeps);
   app.route('/t/:tenant', auth);
-  app.route(base, fhirRoutes(routeDeps, deps.services));
+  adminRoutes(app, {
+    identities: deps.services.backend.identities,
+    tenants: deps.tenants,
+    authenticator: deps.services.authenticator,
+    audit: deps.services.audit,
+    bodyLimit: deps.config.bodyLimit,
+    ...(deps.config.publicUrl ? { publicUrl: deps.config.publicUrl } : {}),
+  });
+  app.route(base, fhirRoutes(routeDeps, deps.services, deps.config.rateLimit ?? 12_000));
 
   app.notFound(() => {
     return new Response(

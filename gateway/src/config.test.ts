@@ -50,6 +50,8 @@ describe('readConfig', () => {
     ['SWIFTACARE_BODY_LIMIT', '-1'],
     ['DATABASE_POOL_SIZE', '0'],
     ['LOG_LEVEL', 'loud'],
+    ['SWIFTACARE_RATE_LIMIT', 'many'],
+    ['REDIS_URL', 'http://cache'],
   ])('stops on a bad %s (%s) with a message naming it', (name, value) => {
     expect(() => readConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => readConfig({ [name]: value })).toThrow(new RegExp(`^${name}: `));

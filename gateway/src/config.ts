@@ -22,6 +22,8 @@ export interface GatewayConfig {
   poolSize: number;
   /** `LOG_LEVEL`, default info. */
   logLevel: string;
+  /** `SWIFTACARE_RATE_LIMIT`: requests a minute per caller (4× per address); 0 turns it off. */
+  rateLimit: number;
 }
 
 /** A configuration value that cannot be used; the message names the variable. */
@@ -102,6 +104,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     ...(publicUrl ? { publicUrl } : {}),
     bodyLimit: integer(env, 'SWIFTACARE_BODY_LIMIT', 1024 * 1024, 1024, 64 * 1024 * 1024),
     poolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 200),
+    rateLimit: integer(env, 'SWIFTACARE_RATE_LIMIT', 12_000, 0, 1_000_000_000),
     logLevel,
   };
 }

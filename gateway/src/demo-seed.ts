@@ -1,4 +1,6 @@
-import { FhirEngine } from '@swiftacare/fhir-engine';
+import { randomUUID } from 'node:crypto';
+import type { FhirEngine } from '@swiftacare/fhir-engine';
+import { hashPassword, secretHash, type IdentityStore, type Role } from '@swiftacare/identity';
 import type { TenantRegistry } from '@swiftacare/resource-store';
 import type { Bundle, BundleEntry, ContactPoint, HumanName, Resource } from '@medplum/fhirtypes';
 
@@ -126,17 +128,65 @@ export function demoBundle(now = new Date()): Bundle {
   };
 }
 
+/** The demo's sign-ins, one per role; every password is `demo`. Embedded mode only. */
+export const demoUsers: readonly { email: string; role: Role; record?: 'therapist' | 'patient' }[] =
+  [
+    { email: 'admin@demo.test', role: 'institution-admin' },
+    { email: 'staff@demo.test', role: 'institution-staff' },
+    { email: 'therapist@demo.test', role: 'practitioner', record: 'therapist' },
+    { email: 'patient@demo.test', role: 'patient', record: 'patient' },
+  ];
+
+/** The demo's system client (client_secret_basic). */
+export const demoClient = { clientId: 'demo-system', secret: 'demo-secret' } as const;
+
+/** Where the seeding transaction put the therapist and the patient: `Type/id`. */
+function recordsOf(response: unknown): { therapist?: string; patient?: string } {
+  const entries = (response as { entry?: { response?: { location?: string } }[] }).entry ?? [];
+  const at = (i: number): string | undefined =>
+    entries[i]?.response?.location?.split('/_history')[0];
+  // Entry order of demoBundle: clinic, therapist, counsellor, patient, ...
+  const therapist = at(1);
+  const patient = at(3);
+  return { ...(therapist ? { therapist } : {}), ...(patient ? { patient } : {}) };
+}
+
 /**
- * Creates the demo tenant with its sample data, once: when the tenant already exists nothing
- * happens. Returns true when it was created now.
+ * Creates the demo tenant with its sample data, its users and its system client, once: when
+ * the tenant already exists nothing happens. Returns true when it was created now.
  */
-export async function seedDemo(tenants: TenantRegistry, engine: FhirEngine): Promise<boolean> {
+export async function seedDemo(
+  tenants: TenantRegistry,
+  engine: FhirEngine,
+  identities: IdentityStore,
+): Promise<boolean> {
   if (await tenants.get(demoTenant)) {
     return false;
   }
   // Data first, tenant last: if seeding fails half-way the tenant does not exist yet, so the
   // next start seeds again instead of serving a half-empty demo.
-  await engine.bundle({ tenant: demoTenant, baseUrl: '' }, demoBundle());
+  const result = await engine.bundle({ tenant: demoTenant, baseUrl: '' }, demoBundle());
+  const records = recordsOf(result.body);
+  const password = await hashPassword('demo');
+  for (const u of demoUsers) {
+    const record = u.record ? records[u.record] : undefined;
+    await identities.createUser(demoTenant, {
+      id: randomUUID(),
+      email: u.email,
+      passwordHash: password,
+      role: u.role,
+      identifiers: [`urn:demo:user|${u.email}`],
+      active: true,
+      ...(record ? { fhirUser: record } : {}),
+    });
+  }
+  await identities.createClient(demoTenant, {
+    clientId: demoClient.clientId,
+    name: 'Demo hospital system',
+    secretHash: secretHash(demoClient.secret),
+    scope: 'system/*.cruds',
+    active: true,
+  });
   await tenants.create(demoTenant, 'Demo Mental Health Clinic');
   return true;
 }

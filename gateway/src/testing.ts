@@ -67,7 +67,7 @@ export interface TestGateway {
  */
 export async function openTestGateway(
   tenants: readonly string[] = ['acme', 'other'],
-  options: { bodyLimit?: number; cache?: Cache } = {},
+  options: { bodyLimit?: number; cache?: Cache; rateLimit?: number } = {},
 ): Promise<TestGateway> {
   warmValidation();
   warmSearchParams();
@@ -126,7 +126,7 @@ export async function openTestGateway(
     tenants: backend.tenants,
     ready: () => backend.resources.ready(),
     logger: createLogger('silent'),
-    config: { bodyLimit: options.bodyLimit ?? 1024 * 1024 },
+    config: { bodyLimit: options.bodyLimit ?? 1024 * 1024, rateLimit: options.rateLimit ?? 0 },
     version: 'test',
   });
   const request = async (

@@ -1,0 +1,55 @@
+import type { Cache } from '@swiftacare/cache';
+import { FhirError } from '@swiftacare/fhir';
+import type { MiddlewareHandler } from 'hono';
+import { clientAddress } from './client-address.js';
+import type { GatewayEnv } from './env.js';
+import { fhirJson } from './fhir-response.js';
+
+const windowSeconds = 60;
+
+/**
+ * Fixed-window request limits per caller (client or user) and per address, shared by every
+ * gateway process through the cache. Answers 429 with `Retry-After`, and every answer carries
+ * the `RateLimit-*` fields of draft-ietf-httpapi-ratelimit-headers so clients can pace
+ * themselves. A limit of 0 turns limiting off.
+ */
+export function rateLimit(cache: Cache, perMinute: number): MiddlewareHandler<GatewayEnv> {
+  return async (c, next) => {
+    if (perMinute <= 0) {
+      await next();
+      return;
+    }
+    const principal = c.get('principal');
+    const who = principal
+      ? `${principal.tenant}:${principal.clientId ?? principal.subject}`
+      : 'anonymous';
+    const address = clientAddress(c) ?? 'unknown';
+    const [caller, origin] = await Promise.all([
+      cache.increment(`rate:caller:${who}`, windowSeconds),
+      // An address may carry several callers (a hospital's outbound proxy): it gets more room.
+      cache.increment(`rate:address:${address}`, windowSeconds),
+    ]);
+    const worst = caller.count / perMinute >= origin.count / (perMinute * 4) ? caller : origin;
+    const limit = worst === caller ? perMinute : perMinute * 4;
+    const reset = Math.ceil(worst.resetInMs / 1000);
+    const headers = {
+      'ratelimit-limit': String(limit),
+      'ratelimit-remaining': String(Math.max(0, limit - worst.count)),
+      'ratelimit-reset': String(reset),
+    };
+    if (worst.count > limit) {
+      const outcome = new FhirError(
+        'tooManyRequests',
+        `More than ${limit} requests a minute; retry after ${reset} s`,
+      ).toOperationOutcome();
+      return new Response(JSON.stringify(outcome), {
+        status: 429,
+        headers: { 'content-type': fhirJson, 'retry-after': String(reset), ...headers },
+      });
+    }
+    await next();
+    for (const [k, v] of Object.entries(headers)) {
+      c.res.headers.set(k, v);
+    }
+  };
+}
