@@ -78,7 +78,6 @@ describe('the swiftacare command', () => {
     await owner.connect();
     await owner.query('ALTER TABLE audit_event DISABLE TRIGGER USER');
     await owner.query(
-      // eslint-disable-next-line swiftacare/tenant-scoped-sql -- the tenant is in the literal
       `UPDATE audit_event SET record = replace(record::text, 'u2', 'u9')::json WHERE tenant = 'acme' AND seq = 3`,
     );
     await owner.query('ALTER TABLE audit_event ENABLE TRIGGER USER');
