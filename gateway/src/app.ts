@@ -13,6 +13,7 @@ import { fhirJson } from './http/fhir-response.js';
 import { requestLog } from './http/request-log.js';
 import { tenantBase } from './http/tenant-base.js';
 import { adminRoutes } from './routes/admin.js';
+import { auditEventRoutes } from './routes/audit-events.js';
 import { bundleRoute } from './routes/bundle.js';
 import { createRoute } from './routes/create.js';
 import { deleteRoute } from './routes/delete.js';
@@ -60,6 +61,7 @@ function fhirRoutes(
     }
     await next();
   });
+  auditEventRoutes(fhir, services.backend.audit);
   bundleRoute(fhir, deps);
   historyRoutes(fhir, deps);
   readRoutes(fhir, deps);

@@ -2,6 +2,7 @@ import { FhirError, capabilityStatement } from '@swiftacare/fhir';
 import type { Hono } from 'hono';
 import type { GatewayEnv } from '../http/env.js';
 import { fhirResponse } from '../http/fhir-response.js';
+import { auditEventSearchParams } from './audit-events.js';
 import type { RouteDeps } from './deps.js';
 
 /** `GET /metadata`: the CapabilityStatement, built from the served-type list. */
@@ -14,6 +15,13 @@ export function metadataRoute(app: Hono<GatewayEnv>, deps: RouteDeps): void {
           baseUrl: c.get('baseUrl'),
           software: { name: 'Swiftacare gateway', version: deps.version },
           date: deps.startedAt,
+          extraResources: [
+            {
+              type: 'AuditEvent',
+              interaction: [{ code: 'search-type' }],
+              searchParam: auditEventSearchParams.map((p) => ({ name: p.name, type: p.type })),
+            },
+          ],
         }),
       },
       c.get('baseUrl'),

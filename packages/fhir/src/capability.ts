@@ -9,6 +9,8 @@ import { servedTypes } from './served-types.js';
 /** What the CapabilityStatement says about the server itself. */
 export interface CapabilityOptions {
   baseUrl: string;
+  /** Resources served outside the generic engine (e.g. the audit trail), declared as given. */
+  extraResources?: CapabilityStatementRestResource[];
   software: { name: string; version: string };
   /** Date the statement is stamped with (the server's start time). */
   date: string;
@@ -55,7 +57,7 @@ export function capabilityStatement(options: CapabilityOptions): CapabilityState
     rest: [
       {
         mode: 'server',
-        resource,
+        resource: [...resource, ...(options.extraResources ?? [])],
         interaction: [{ code: 'transaction' }, { code: 'batch' }],
       },
     ],
