@@ -125,7 +125,7 @@ describe('health and metadata', () => {
     expectOutcome(await gw.request('GET', '/readyz'), 503, 'readyz');
   });
 
-  it('serves a CapabilityStatement listing the 12 served types', async () => {
+  it('serves a CapabilityStatement listing the 12 served types and the audit trail', async () => {
     const res = await gw.request('GET', `${acme}/metadata`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/fhir+json; charset=utf-8');
@@ -153,6 +153,7 @@ describe('health and metadata', () => {
       'Appointment',
       'Communication',
       'DocumentReference',
+      'AuditEvent',
     ]);
     for (const r of cs.rest[0]?.resource ?? []) {
       expect(r.interaction.map((i) => i.code)).toContain('search-type');
