@@ -20,30 +20,7 @@ export function loginRoute(app: Hono<GatewayEnv>, deps: OAuthDeps): void {
   app.post('/auth/login', async (c) => {
     const tenant = c.get('tenant');
     const address = clientAddress(c) ?? 'unknown';
-    const { value } = await jsonBody(c, deps.bodyLimit);
-    const { email, password } = (value ?? {}) as { email?: unknown; password?: unknown };
-    if (typeof email !== 'string' || typeof password !== 'string') {
-      return c.json(
-        { error: 'invalid_request', error_description: 'Send {"email": "...", "password": "..."}' },
-        400,
-      );
-    }
-    const accountKey = `login-fail:${tenant}:${email.toLowerCase()}`;
-    const addressKey = `login-fail:address:${address}`;
-    const [byAccount, byAddress] = await Promise.all([
-      deps.cache.get(accountKey),
-      deps.cache.get(addressKey),
-    ]);
-    if (Number(byAccount ?? 0) >= perAccount || Number(byAddress ?? 0) >= perAddress) {
-      return c.json(
-        {
-          error: 'too_many_attempts',
-          error_description: 'Too many failed sign-ins; wait and retry',
-        },
-        429,
-        { 'retry-after': String(window) },
-      );
-    }
+    // Every attempt is audited, refused and throttled ones included.
     const audit = (status: number): Promise<void> =>
       deps.audit.record({
         tenant,
@@ -56,6 +33,32 @@ export function loginRoute(app: Hono<GatewayEnv>, deps: OAuthDeps): void {
         address,
         requestId: c.get('requestId'),
       });
+    const { value } = await jsonBody(c, deps.bodyLimit);
+    const { email, password } = (value ?? {}) as { email?: unknown; password?: unknown };
+    if (typeof email !== 'string' || typeof password !== 'string') {
+      await audit(400);
+      return c.json(
+        { error: 'invalid_request', error_description: 'Send {"email": "...", "password": "..."}' },
+        400,
+      );
+    }
+    const accountKey = `login-fail:${tenant}:${email.toLowerCase()}`;
+    const addressKey = `login-fail:address:${address}`;
+    const [byAccount, byAddress] = await Promise.all([
+      deps.cache.get(accountKey),
+      deps.cache.get(addressKey),
+    ]);
+    if (Number(byAccount ?? 0) >= perAccount || Number(byAddress ?? 0) >= perAddress) {
+      await audit(429);
+      return c.json(
+        {
+          error: 'too_many_attempts',
+          error_description: 'Too many failed sign-ins; wait and retry',
+        },
+        429,
+        { 'retry-after': String(window) },
+      );
+    }
     try {
       const tokens = await deps.server.login(tokenSite(c), email, password);
       await deps.cache.delete(accountKey);

@@ -55,7 +55,21 @@ function claimedClient(
     const decoded = Buffer.from(authorization.slice(6), 'base64').toString('utf8');
     return decoded.split(':')[0];
   }
-  return body.get('client_id') ?? undefined;
+  const clientId = body.get('client_id');
+  if (clientId) {
+    return clientId;
+  }
+  // A SMART Backend Services request names its client only as the assertion's `iss` (which,
+  // on success, was verified to be the client).
+  const payload = body.get('client_assertion')?.split('.')[1];
+  try {
+    const iss: unknown = payload
+      ? Reflect.get(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as object, 'iss')
+      : undefined;
+    return typeof iss === 'string' ? iss : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -22,9 +22,9 @@ export class AuthenticationError extends Error {
 const principalSeconds = 60;
 
 /**
- * Turns a bearer token into a principal. A token is verified once (signature, issuer,
- * audience, expiry, tenant) and the result cached until it expires, so the warm path is one
- * cache read for the token and one for its revocation; neither touches PostgreSQL.
+ * Turns a bearer token into a principal. A token is verified (signature, issuer, audience,
+ * expiry, tenant, user still active) and the result cached for up to a minute, so the warm
+ * path is one cache read for the token and one for its revocation; neither touches PostgreSQL.
  */
 export class Authenticator {
   constructor(
@@ -69,10 +69,12 @@ export class Authenticator {
       principal = await this.verify(site, token);
       // Scopes hold sets, which JSON cannot; they are cached as their canonical text.
       const { scopes, ...rest } = principal;
+      // Kept no longer than the user's facts are, so a deactivated user is refused within
+      // minutes rather than only once the token expires.
       await this.cache.set(
         cacheKey,
         JSON.stringify({ ...rest, scope: formatScopes(scopes) }),
-        Math.max(1, principal.expiresAt - now),
+        Math.max(1, Math.min(principalSeconds, principal.expiresAt - now)),
       );
     }
     if (principal.expiresAt <= now) {

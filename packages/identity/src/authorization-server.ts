@@ -6,7 +6,7 @@ import { jwtBearerAssertionType, verifyClientAssertion } from './client-assertio
 import type { AppUser, IdentityStore, OAuthClient } from './identity-store.js';
 import { fetchJwks, JwksFetchError } from './jwks-url.js';
 import { OAuthError } from './oauth-error.js';
-import { verifyPassword } from './passwords.js';
+import { hashPassword, verifyPassword } from './passwords.js';
 import { isRole, roleScopes, type Role } from './roles.js';
 import { formatScopes, intersectScopes, parseScopes, type Scope } from './scopes.js';
 import { newSecret, secretHash, secretMatches } from './secrets.js';
@@ -49,6 +49,8 @@ export interface AuthorizationServerOptions {
   /** Accept JWKS URLs on loopback (tests and local development only). */
   allowLoopbackJwks?: boolean;
 }
+
+let dummyHash: Promise<string> | undefined;
 
 function hashOf(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
@@ -119,8 +121,15 @@ export class AuthorizationServer {
     if (authorization?.startsWith('Basic ')) {
       const decoded = Buffer.from(authorization.slice(6), 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
-      const id = decodeURIComponent(decoded.slice(0, colon));
-      const secret = decodeURIComponent(decoded.slice(colon + 1));
+      let id = '';
+      let secret = '';
+      try {
+        id = decodeURIComponent(decoded.slice(0, colon));
+        secret = decodeURIComponent(decoded.slice(colon + 1));
+      } catch {
+        // Malformed percent-encoding (URIError): credentials that cannot be read are wrong.
+        throw new OAuthError('invalid_client', 'Unknown client or wrong client secret');
+      }
       client = colon > 0 ? await this.store.client(site.tenant, id) : undefined;
       if (!client?.secretHash || !secretMatches(secret, client.secretHash)) {
         throw new OAuthError('invalid_client', 'Unknown client or wrong client secret');
@@ -269,8 +278,10 @@ export class AuthorizationServer {
    */
   async login(site: TokenSite, email: string, password: string): Promise<TokenResponse> {
     const user = await this.store.userByEmail(site.tenant, email);
-    const ok = user?.passwordHash ? await verifyPassword(password, user.passwordHash) : false;
-    if (!user || !ok || !user.active || !isRole(user.role)) {
+    // An unknown email costs the same hash as a wrong password, so timing reveals no accounts.
+    dummyHash ??= hashPassword(newSecret());
+    const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash));
+    if (!user?.passwordHash || !ok || !user.active || !isRole(user.role)) {
       throw new OAuthError('invalid_grant', 'Wrong email or password');
     }
     return this.userTokens(site, user, randomUUID());
