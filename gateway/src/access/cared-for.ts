@@ -9,6 +9,11 @@ const caredSeconds = 60;
 // (care teams, general practice, appointments); beyond it the oldest links are not seen.
 const perSource = 1000;
 
+// Limitation: care links are taken from records that others can write. A patient who books
+// an appointment naming another patient and a practitioner, or a practitioner who books one
+// or joins a care team, makes that patient "cared for" without anyone approving it. Care
+// relationships need their own approval before they widen access; they do not have it yet.
+
 /**
  * The patients a practitioner cares for, as `Patient/id` references: those whose general
  * practitioner they are, those of care teams they take part in, and those they have an

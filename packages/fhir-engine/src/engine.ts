@@ -41,9 +41,14 @@ export class FhirEngine {
   async read(context: RequestContext, type: string, id: string): Promise<InteractionResult> {
     this.allow(context, type, 'read');
     assertPossibleId(type, id);
-    const result = readResult(type, id, await this.store.read(context.tenant, type, id));
-    await assertVisible(this.store, context, type, id);
-    return result;
+    const current = await this.store.read(context.tenant, type, id);
+    // Visibility first: a record outside the compartment, deleted or not, is simply unknown.
+    if (current && !current.deleted) {
+      await assertVisible(this.store, context, type, id);
+    } else if (current && (await narrowingOf(context, type)).length > 0) {
+      readResult(type, id, undefined);
+    }
+    return readResult(type, id, current);
   }
 
   async vread(

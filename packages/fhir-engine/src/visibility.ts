@@ -25,6 +25,10 @@ export async function narrowingOf(
   return context.access ? context.access.narrowing(type) : [];
 }
 
+// Limitation: visibility is judged on the current, non-deleted version. An older version of a
+// record that moved between compartments is shown to whoever may see the current one, and a
+// narrowed caller cannot read the history of their own deleted records.
+
 /**
  * Whether a resource lies in the caller's compartment, asked of the database with the same
  * conditions a search would use, so reads and searches can never disagree.

@@ -27,7 +27,9 @@ export type SearchCondition =
   | { kind: 'missing'; column: string; dated: boolean; missing: boolean }
   | { kind: 'chain'; column: string; targets: { type: string; condition: SearchCondition }[] }
   /** Any of several conditions: how an access compartment is expressed (own or cared-for). */
-  | { kind: 'anyOf'; conditions: SearchCondition[] };
+  | { kind: 'anyOf'; conditions: SearchCondition[] }
+  /** All of several conditions: a chained condition together with the target's compartment. */
+  | { kind: 'allOf'; conditions: SearchCondition[] };
 
 /** A sort key; every sort ends with the id so keyset paging is total. */
 export interface SortKey {

@@ -112,6 +112,10 @@ export function conditionSql(
       return condition.conditions.length === 0
         ? 'false'
         : `(${condition.conditions.map((c) => conditionSql(c, alias, tenantParam, params)).join(' OR ')})`;
+    case 'allOf':
+      return condition.conditions.length === 0
+        ? 'true'
+        : `(${condition.conditions.map((c) => conditionSql(c, alias, tenantParam, params)).join(' AND ')})`;
     case 'chain': {
       const subqueries = condition.targets.map(({ type, condition: inner }, i) => {
         const a = `${alias}_c${i}`;

@@ -148,8 +148,14 @@ async function runEntry(
       if (request.historyOf) {
         throw new FhirError('invalid', '_history reads are not supported inside a Bundle');
       }
-      const current = readResult(request.type, request.id, await tx.read(request.type, request.id));
-      await assertVisible(tx, context, request.type, request.id);
+      const stored = await tx.read(request.type, request.id);
+      // Visibility first, so a deleted record outside the compartment is a 404, not a 410.
+      if (stored && !stored.deleted) {
+        await assertVisible(tx, context, request.type, request.id);
+      } else if (stored && (await narrowingOf(context, request.type)).length > 0) {
+        readResult(request.type, request.id, undefined);
+      }
+      const current = readResult(request.type, request.id, stored);
       if (request.versionId !== undefined && current.version?.versionId !== request.versionId) {
         throw new FhirError(
           'invalid',

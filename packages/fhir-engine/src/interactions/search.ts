@@ -1,4 +1,11 @@
-import { parseSearch, valuesFor, type IncludeRule, type SearchRequest } from '@swiftacare/fhir';
+import {
+  FhirError,
+  parseSearch,
+  valuesFor,
+  type IncludeRule,
+  type SearchCondition,
+  type SearchRequest,
+} from '@swiftacare/fhir';
 import { resourceOf, type ResourceStore, type StoredVersion } from '@swiftacare/resource-store';
 import type { Bundle, BundleEntry, BundleLink } from '@medplum/fhirtypes';
 import { searchEntry } from '../bundle-entries.js';
@@ -59,6 +66,10 @@ async function included(
   };
   for (const rule of request.include) {
     for (const [type, ids] of referencedIds(matches, rule)) {
+      // Included resources of a type the caller may not search are left out, like hidden ones.
+      if (!maySearch(context, type)) {
+        continue;
+      }
       const found = await store.readMany(
         tenant,
         type,
@@ -70,6 +81,9 @@ async function included(
   }
   if (matches.length > 0) {
     for (const rule of request.revinclude) {
+      if (!maySearch(context, rule.sourceType)) {
+        continue;
+      }
       const page = await store.search(tenant, {
         ...parseSearch(rule.sourceType, new URLSearchParams()),
         conditions: [
@@ -107,6 +121,47 @@ function pageLinks(
 }
 
 /**
+ * A chained condition searches its target type too, so it obeys the same access as a direct
+ * search of that type: refused without the scope, narrowed to the caller's compartment.
+ * Otherwise a chain would let a caller test values of records it may not see.
+ */
+async function guardChains(
+  context: RequestContext,
+  condition: SearchCondition,
+): Promise<SearchCondition> {
+  if (condition.kind !== 'chain') {
+    return condition;
+  }
+  const targets = [];
+  for (const target of condition.targets) {
+    context.access?.authorize(target.type, 'search-type');
+    const narrowing = await narrowingOf(context, target.type);
+    targets.push(
+      narrowing.length === 0
+        ? target
+        : {
+            type: target.type,
+            condition: { kind: 'allOf' as const, conditions: [target.condition, ...narrowing] },
+          },
+    );
+  }
+  return { ...condition, targets };
+}
+
+/** Whether the caller may search `type` at all (the scopes of included resources). */
+function maySearch(context: RequestContext, type: string): boolean {
+  try {
+    context.access?.authorize(type, 'search-type');
+    return true;
+  } catch (err) {
+    if (err instanceof FhirError) {
+      return false;
+    }
+    throw err;
+  }
+}
+
+/**
  * Runs a type search and answers a searchset Bundle: one page of matches, the resources they
  * `_include` and those that `_revinclude` them, a total when asked, and a `next` link whose
  * opaque cursor continues the keyset.
@@ -121,7 +176,10 @@ export async function searchType(
   // nothing outside it is ever read.
   const parsed = {
     ...asked,
-    conditions: [...asked.conditions, ...(await narrowingOf(context, request.type))],
+    conditions: [
+      ...(await Promise.all(asked.conditions.map((c) => guardChains(context, c)))),
+      ...(await narrowingOf(context, request.type)),
+    ],
   };
   const page = await store.search(context.tenant, parsed);
   const extra = parsed.countOnly ? [] : await included(store, context, parsed, page.matches);
