@@ -3,6 +3,7 @@ import type { TenantRegistry } from '@swiftacare/resource-store';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { accessPolicyFor } from './access/access-policy.js';
+import { activeGrants } from './access/break-glass.js';
 import type { GatewayConfig } from './config.js';
 import { auditTrail } from './http/audit-trail.js';
 import { authentication } from './http/authentication.js';
@@ -19,6 +20,7 @@ import { createRoute } from './routes/create.js';
 import { deleteRoute } from './routes/delete.js';
 import type { RouteDeps } from './routes/deps.js';
 import { historyRoutes } from './routes/history.js';
+import { breakGlassRoute } from './routes/break-glass.js';
 import { loginRoute } from './routes/login.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { smartConfigurationRoute } from './routes/smart-configuration.js';
@@ -57,7 +59,20 @@ function fhirRoutes(
   fhir.use('*', async (c, next) => {
     const principal = c.get('principal');
     if (principal) {
-      c.set('access', accessPolicyFor(principal, services.backend.resources, services.cache));
+      const grants =
+        principal.role === 'practitioner' ? await activeGrants(services.cache, principal) : [];
+      if (grants.length > 0) {
+        c.set('emergency', grants.map((g) => `${g.patient}: ${g.reason}`).join('; '));
+      }
+      c.set(
+        'access',
+        accessPolicyFor(
+          principal,
+          services.backend.resources,
+          services.cache,
+          grants.map((g) => g.patient),
+        ),
+      );
     }
     await next();
   });
@@ -121,6 +136,7 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   };
   oauthRoutes(auth, oauthDeps);
   loginRoute(auth, oauthDeps);
+  breakGlassRoute(auth, oauthDeps);
   app.route('/t/:tenant', auth);
   adminRoutes(app, {
     identities: deps.services.backend.identities,

@@ -14,6 +14,7 @@ export function accessPolicyFor(
   principal: Principal,
   store: ResourceStore,
   cache: Cache,
+  emergencyPatients: readonly string[] = [],
 ): AccessPolicy {
   const compartment = compartmentOf(principal.role);
   let cared: Promise<string[]> | undefined;
@@ -39,7 +40,10 @@ export function accessPolicyFor(
           if (!principal.fhirUser) {
             return practitionerCompartment(type, undefined, []);
           }
-          cared ??= patientsCaredFor(store, cache, principal.tenant, principal.fhirUser);
+          // Patients reached by break-glass count as cared for while the grant lasts.
+          cared ??= patientsCaredFor(store, cache, principal.tenant, principal.fhirUser).then(
+            (list) => [...list, ...emergencyPatients],
+          );
           return practitionerCompartment(type, principal.fhirUser, await cared);
         }
         case 'none':

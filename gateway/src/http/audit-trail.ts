@@ -100,6 +100,7 @@ export function auditTrail(log: AuditLog): MiddlewareHandler<GatewayEnv> {
         : {}),
       ...(address ? { address } : {}),
       requestId: c.get('requestId'),
+      ...(c.get('emergency') ? { emergency: { reason: c.get('emergency') ?? '' } } : {}),
     });
   };
 }

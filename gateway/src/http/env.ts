@@ -16,5 +16,7 @@ export interface GatewayEnv {
     principal?: Principal;
     /** What the caller may do, applied by the engine. */
     access?: AccessPolicy;
+    /** Reasons of break-glass grants in force: accesses are audited as emergency overrides. */
+    emergency?: string;
   };
 }

@@ -106,6 +106,10 @@ describe('the running gateway answers as openapi/openapi.yaml says', () => {
       headers: { 'content-type': 'application/json' },
     });
     await call('POST', '/t/acme/oauth2/revoke', { body: 'token=unknown', headers: form });
+    await call('POST', '/t/acme/auth/break-glass', {
+      body: { patient: `Patient/${id}`, reason: 'An emergency that needs the record' },
+      headers: { 'content-type': 'application/json' },
+    });
     await call('POST', '/t/acme/oauth2/introspect', { body: 'token=unknown', headers: form });
 
     expect(problems).toEqual([]);

@@ -368,6 +368,7 @@ describe('declaredOperations', () => {
         'POST /t/{tenant}/oauth2/revoke',
         'POST /t/{tenant}/oauth2/introspect',
         'POST /t/{tenant}/auth/login',
+        'POST /t/{tenant}/auth/break-glass',
       ].sort(),
     );
   });
