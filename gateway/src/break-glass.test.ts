@@ -4,6 +4,7 @@ import { openTestGateway, type TestGateway } from './testing.js';
 let gw: TestGateway;
 let therapist: string;
 let patientId: string;
+let practitionerId: string;
 const base = '/t/acme/fhir/R4';
 
 beforeAll(async () => {
@@ -11,7 +12,7 @@ beforeAll(async () => {
   const practitioner = await gw.request('POST', `${base}/Practitioner`, {
     body: { resourceType: 'Practitioner', name: [{ family: 'Okafor' }] },
   });
-  const practitionerId = (practitioner.body as { id: string }).id;
+  practitionerId = (practitioner.body as { id: string }).id;
   // A patient the therapist does not care for.
   const patient = await gw.request('POST', `${base}/Patient`, {
     body: { resourceType: 'Patient', name: [{ family: 'Stranger' }] },
@@ -65,6 +66,47 @@ describe('break-glass', () => {
       (r) => r.record.interaction === 'break-glass' && r.record.status === 201,
     );
     expect(grant?.record.emergency?.reason).toMatch(/crisis/);
+  });
+
+  // A grant counts as care for writes too, so what was done in the emergency can be recorded.
+  it('lets the practitioner write about that patient while it lasts', async () => {
+    const res = await gw.request('POST', `${base}/Communication`, {
+      token: therapist,
+      body: {
+        resourceType: 'Communication',
+        status: 'completed',
+        subject: { reference: `Patient/${patientId}` },
+        payload: [{ contentString: 'Seen in crisis; handed over to the on-call team' }],
+      },
+    });
+    expect(res.status, res.text).toBe(201);
+  });
+
+  it('does not let the practitioner make a care link that would outlast it', async () => {
+    const team = await gw.request('POST', `${base}/CareTeam`, {
+      token: therapist,
+      body: {
+        resourceType: 'CareTeam',
+        status: 'active',
+        subject: { reference: `Patient/${patientId}` },
+        participant: [{ member: { reference: `Practitioner/${practitionerId}` } }],
+      },
+    });
+    expect(team.status, team.text).toBe(403);
+    const booking = await gw.request('POST', `${base}/Appointment`, {
+      token: therapist,
+      body: {
+        resourceType: 'Appointment',
+        status: 'booked',
+        start: '2030-05-01T10:00:00Z',
+        end: '2030-05-01T10:50:00Z',
+        participant: [
+          { actor: { reference: `Patient/${patientId}` }, status: 'accepted' },
+          { actor: { reference: `Practitioner/${practitionerId}` }, status: 'accepted' },
+        ],
+      },
+    });
+    expect(booking.status, booking.text).toBe(403);
   });
 
   it('ends when the grant expires', async () => {

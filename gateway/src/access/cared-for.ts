@@ -9,24 +9,33 @@ const caredSeconds = 60;
 // (care teams, general practice, appointments); beyond it the oldest links are not seen.
 const perSource = 1000;
 
-// Limitation: care links are taken from records that others can write. A patient who books
-// an appointment naming another patient and a practitioner, or a practitioner who books one
-// or joins a care team, makes that patient "cared for" without anyone approving it. Care
-// relationships need their own approval before they widen access; they do not have it yet.
+// Care links are taken from records that narrowed callers write too, so those writes may only
+// concern patients the caller reached before (`assertMayConcern` in access-policy.ts): a
+// practitioner cannot take on a patient, nor a patient hand another patient's record to anyone.
+// New care relationships come from the institution (staff, admins, system clients) or from a
+// patient booking themselves with a practitioner.
+// Limitation: the cache means a care link that was removed (an appointment deleted, a member
+// taken off a care team, another general practitioner) still admits reads and writes about that
+// patient for up to a minute. Appointments count whatever their status or date.
 
 /**
  * The patients a practitioner cares for, as `Patient/id` references: those whose general
  * practitioner they are, those of care teams they take part in, and those they have an
- * appointment with. Cached briefly per practitioner.
+ * appointment with. Cached briefly per practitioner; `fresh` skips the cached answer (and
+ * replaces it), for when a stale one would refuse what committed data allows.
+ *
+ * Always read through `store`, outside any unit of work in flight: the answer reflects committed
+ * data only, so a write can never count the care links it creates itself.
  */
 export async function patientsCaredFor(
   store: ResourceStore,
   cache: Cache,
   tenant: string,
   practitioner: string,
+  { fresh = false }: { fresh?: boolean } = {},
 ): Promise<string[]> {
   const key = `cared:${tenant}:${practitioner}`;
-  const cached = await cache.get(key);
+  const cached = fresh ? undefined : await cache.get(key);
   if (cached) {
     return JSON.parse(cached) as string[];
   }

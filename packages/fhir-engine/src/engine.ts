@@ -14,7 +14,8 @@ import { assertPossibleId, readResult } from './interactions/read.js';
 import { searchType, type SearchHttpRequest } from './interactions/search.js';
 import { updateIn, type UpdateRequest } from './interactions/update.js';
 import type { InteractionResult, RequestContext } from './result.js';
-import { assertVisible, narrowingOf } from './visibility.js';
+import { assertRecordVisible } from './version-visibility.js';
+import { narrowingOf } from './visibility.js';
 import { allowInteraction } from './allow.js';
 
 /** An `Idempotency-Key` and the fingerprint of the request that carried it. */
@@ -42,11 +43,10 @@ export class FhirEngine {
     this.allow(context, type, 'read');
     assertPossibleId(type, id);
     const current = await this.store.read(context.tenant, type, id);
-    // Visibility first: a record outside the compartment, deleted or not, is simply unknown.
-    if (current && !current.deleted) {
-      await assertVisible(this.store, context, type, id);
-    } else if (current && (await narrowingOf(context, type)).length > 0) {
-      readResult(type, id, undefined);
+    // Visibility first: a record outside the compartment, deleted or not, is simply unknown;
+    // only one deleted from inside it answers 410.
+    if (current) {
+      await assertRecordVisible(this.store, context, type, id, current);
     }
     return readResult(type, id, current);
   }
@@ -59,13 +59,15 @@ export class FhirEngine {
   ): Promise<InteractionResult> {
     this.allow(context, type, 'vread');
     assertPossibleId(type, id);
-    await assertVisible(this.store, context, type, id);
+    const shows = await assertRecordVisible(this.store, context, type, id);
     const versionId = Number(versionText);
     if (!Number.isInteger(versionId) || versionId < 1) {
       throw new FhirError('notFound', `${type}/${id} has no version "${versionText}"`);
     }
     const version = await this.store.vread(context.tenant, type, id, versionId);
-    if (!version) {
+    // A version from before the record entered the compartment is answered like one that
+    // never existed.
+    if (!version || !shows(version)) {
       throw new FhirError('notFound', `${type}/${id} has no version ${versionId}`);
     }
     if (version.deleted) {
@@ -125,8 +127,10 @@ export class FhirEngine {
     );
     if (request.id !== undefined) {
       assertPossibleId(request.type, request.id);
-      await assertVisible(this.store, context, request.type, request.id);
-    } else if ((await narrowingOf(context, request.type)).length > 0) {
+      const shows = await assertRecordVisible(this.store, context, request.type, request.id);
+      return history(this.store, context, request, shows);
+    }
+    if ((await narrowingOf(context, request.type)).length > 0) {
       // Limitation: history rows carry no search columns, so a type history cannot be narrowed
       // to a compartment; it is refused rather than shown whole.
       throw new FhirError(

@@ -1,4 +1,5 @@
 import type { Interaction, SearchCondition } from '@swiftacare/fhir';
+import type { Resource } from '@medplum/fhirtypes';
 import type { StoredVersion } from '@swiftacare/resource-store';
 
 /**
@@ -26,6 +27,15 @@ export interface AccessPolicy {
    * paging, totals and includes can never reveal anything outside it.
    */
   narrowing(type: string): Promise<SearchCondition[]>;
+  /**
+   * Throws a 403 FhirError when the caller may not write `resource` (of `type`, as just stored
+   * in the unit) because it concerns a patient they did not reach before this write. Lying in
+   * the compartment is not enough: a compartment that follows care links would otherwise let
+   * its owner widen it by writing care links. The engine calls it after every create, update
+   * and patch (Bundle entries included), inside the unit, so a refusal undoes the whole unit.
+   * It must judge by what was committed before the unit, never by the unit's own writes.
+   */
+  assertMayConcern(type: string, resource: Resource): Promise<void>;
 }
 
 /** Where a request came in: its tenant, the FHIR base URL clients see, and who may do what. */

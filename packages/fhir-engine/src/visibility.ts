@@ -1,5 +1,10 @@
 import { FhirError, parseSearch, type SearchCondition } from '@swiftacare/fhir';
-import type { ResourceStore, ResourceTransaction, StoredVersion } from '@swiftacare/resource-store';
+import {
+  resourceOf,
+  type ResourceStore,
+  type ResourceTransaction,
+  type StoredVersion,
+} from '@swiftacare/resource-store';
 import type { RequestContext } from './result.js';
 
 type Searcher = Pick<ResourceStore, 'search'> | ResourceTransaction;
@@ -25,9 +30,10 @@ export async function narrowingOf(
   return context.access ? context.access.narrowing(type) : [];
 }
 
-// Limitation: visibility is judged on the current, non-deleted version. An older version of a
-// record that moved between compartments is shown to whoever may see the current one, and a
-// narrowed caller cannot read the history of their own deleted records.
+// Visibility here is judged on the current, non-deleted version; which older versions and
+// deleted records a narrowed caller sees is decided in `version-visibility.ts`.
+// Limitation: history rows carry no search columns, so a type-level history cannot be narrowed
+// to a compartment and is refused to narrowed callers (`FhirEngine.history`).
 
 /**
  * Whether a resource lies in the caller's compartment, asked of the database with the same
@@ -69,8 +75,10 @@ export async function assertVisible(
 }
 
 /**
- * After a write, inside its unit: the result must still be in the caller's compartment, or the
- * whole unit is rolled back. This is how a patient cannot write a record about someone else.
+ * After a write, inside its unit: the result must still be in the caller's compartment, and
+ * concern only patients the caller reached before the write, or the whole unit is rolled back.
+ * This is how a patient cannot write a record about someone else, and how nobody narrowed can
+ * widen their own compartment by writing a care link (an appointment, a care team).
  */
 export async function assertWrittenInside(
   tx: ResourceTransaction,
@@ -82,6 +90,9 @@ export async function assertWrittenInside(
       'forbidden',
       `You may not write this ${version.type}: it would lie outside the records you may access`,
     );
+  }
+  if (version && !version.deleted && context.access) {
+    await context.access.assertMayConcern(version.type, resourceOf(version));
   }
 }
 

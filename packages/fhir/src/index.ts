@@ -1,4 +1,5 @@
 export * from './capability.js';
+export * from './condition-match.js';
 export * from './date-range.js';
 export * from './definitions.js';
 export * from './outcome.js';

@@ -101,6 +101,16 @@ class PostgresTransaction implements ResourceTransaction {
     return rows[0] ? toVersion(type, rows[0]) : undefined;
   }
 
+  async vread(type: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
+    knownType(type);
+    const { rows } = await this.client.query<VersionRow>(
+      `SELECT id, version_id, last_updated, deleted, content::text AS json FROM ${historyTableOf(type)}
+       WHERE tenant = $1 AND id = $2 AND version_id = $3`,
+      [this.tenant, id, versionId],
+    );
+    return rows[0] ? toVersion(type, rows[0]) : undefined;
+  }
+
   search(request: SearchRequest): Promise<SearchPage> {
     return search(this.client, this.tenant, request);
   }

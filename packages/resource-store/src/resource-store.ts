@@ -42,6 +42,8 @@ export interface IdempotencyRecord {
 export interface ResourceTransaction {
   /** The current version (possibly a deletion), or undefined if the id never existed. */
   read(type: string, id: string): Promise<StoredVersion | undefined>;
+  /** One version, as {@link ResourceStore.vread}: lets a unit look behind a deletion. */
+  vread(type: string, id: string, versionId: number): Promise<StoredVersion | undefined>;
   search(request: SearchRequest): Promise<SearchPage>;
   /**
    * Stores version 1 of a new resource. The resource must carry its server-assigned `id`; the

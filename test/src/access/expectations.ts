@@ -72,10 +72,12 @@ const tables: Record<PrincipalName, string> = {
     DocumentReference  403/403/403  403/403/403  403/403/403  403/403/403  403/403/403  403/403/403  403/403  403     403
   `,
   // user/*.cruds narrowed to P (cared for) and what involves T; directory tenant-wide. A type
-  // history of a narrowed type is refused (history rows cannot be narrowed).
+  // history of a narrowed type is refused (history rows cannot be narrowed). A new Patient is
+  // refused even naming T as general practitioner: a practitioner writes only about patients
+  // already in their care, and care relationships are the institution's to make.
   practitioner: `
     type               read         vread        history      update       patch        delete       create   search  type-history
-    Patient            200/404/404  200/404/404  200/404/404  200/404/404  200/404/404  204/404/404  201/403  200     403
+    Patient            200/404/404  200/404/404  200/404/404  200/404/404  200/404/404  204/404/404  403/403  200     403
     Practitioner       200/200/404  200/200/404  200/200/404  200/200/404  200/200/404  204/204/404  201/201  200     200
     PractitionerRole   200/200/404  200/200/404  200/200/404  200/200/404  200/200/404  204/204/404  201/201  200     200
     Organization       200/200/404  200/200/404  200/200/404  200/200/404  200/200/404  204/204/404  201/201  200     200

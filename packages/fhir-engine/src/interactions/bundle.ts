@@ -12,7 +12,8 @@ import { resolvePlaceholders } from '../references.js';
 import { etagOf, type InteractionResult, type RequestContext } from '../result.js';
 import { versionFromIfMatch } from '../version-header.js';
 import { allowInteraction } from '../allow.js';
-import { assertVisible, narrowingOf } from '../visibility.js';
+import { assertRecordVisible } from '../version-visibility.js';
+import { narrowingOf } from '../visibility.js';
 import type { Interaction } from '@swiftacare/fhir';
 import { conditionalUpdateIn } from './conditional-update.js';
 import { createIn } from './create.js';
@@ -150,10 +151,8 @@ async function runEntry(
       }
       const stored = await tx.read(request.type, request.id);
       // Visibility first, so a deleted record outside the compartment is a 404, not a 410.
-      if (stored && !stored.deleted) {
-        await assertVisible(tx, context, request.type, request.id);
-      } else if (stored && (await narrowingOf(context, request.type)).length > 0) {
-        readResult(request.type, request.id, undefined);
+      if (stored) {
+        await assertRecordVisible(tx, context, request.type, request.id, stored);
       }
       const current = readResult(request.type, request.id, stored);
       if (request.versionId !== undefined && current.version?.versionId !== request.versionId) {

@@ -1,6 +1,6 @@
 import type { ResourceTransaction } from '@swiftacare/resource-store';
 import type { InteractionResult, RequestContext } from '../result.js';
-import { assertVisible } from '../visibility.js';
+import { assertRecordVisible } from '../version-visibility.js';
 import { assertPossibleId, readResult } from './read.js';
 
 /** A delete of `Type/id`. */
@@ -12,7 +12,9 @@ export interface DeleteRequest {
 
 /**
  * Records a deletion as a new version, so history keeps what was there. Deleting something
- * already deleted succeeds again (FHIR deletes are idempotent); an unknown id is a 404.
+ * already deleted succeeds again (FHIR deletes are idempotent,
+ * https://hl7.org/fhir/R4/http.html#delete), also for a narrowed caller when it was deleted
+ * from their compartment; an unknown id, or a record outside the compartment, is a 404.
  */
 export async function deleteIn(
   tx: ResourceTransaction,
@@ -20,8 +22,10 @@ export async function deleteIn(
   context: RequestContext,
 ): Promise<InteractionResult> {
   assertPossibleId(request.type, request.id);
-  await assertVisible(tx, context, request.type, request.id);
   const current = await tx.read(request.type, request.id);
+  if (current) {
+    await assertRecordVisible(tx, context, request.type, request.id, current);
+  }
   if (current?.deleted) {
     return { status: 204 };
   }

@@ -1,5 +1,5 @@
 import { FhirError, defaultPageSize, maxPageSize, parseDateRange } from '@swiftacare/fhir';
-import { resourceOf, type ResourceStore } from '@swiftacare/resource-store';
+import { resourceOf, type ResourceStore, type StoredVersion } from '@swiftacare/resource-store';
 import type { Bundle, BundleEntry, BundleLink } from '@medplum/fhirtypes';
 import { fullUrlOf } from '../bundle-entries.js';
 import { etagOf, type InteractionResult, type RequestContext } from '../result.js';
@@ -13,11 +13,15 @@ export interface HistoryHttpRequest {
 
 const historyParams = new Set(['_count', '_since', '_cursor', '_format', '_pretty']);
 
-/** Answers a history Bundle, newest version first, paged by cursor. */
+/**
+ * Answers a history Bundle, newest version first, paged by cursor. `shows` leaves out versions
+ * the caller may not see (see `version-visibility.ts`); the default shows every version.
+ */
 export async function history(
   store: ResourceStore,
   context: RequestContext,
   request: HistoryHttpRequest,
+  shows: (version: StoredVersion) => boolean = () => true,
 ): Promise<InteractionResult> {
   for (const name of request.params.keys()) {
     if (!historyParams.has(name)) {
@@ -38,13 +42,25 @@ export async function history(
     throw new FhirError('invalid', `_since must be an instant such as 2026-03-01T00:00:00Z`);
   }
   const cursor = request.params.get('_cursor');
-  const page = await store.history(context.tenant, {
-    type: request.type,
-    ...(request.id === undefined ? {} : { id: request.id }),
-    ...(since ? { since: new Date(since.low).toISOString() } : {}),
-    count: Math.min(count, maxPageSize),
-    ...(cursor === null ? {} : { cursor }),
-  });
+  const wanted = Math.min(count, maxPageSize);
+  const page: { versions: StoredVersion[]; next?: string } = { versions: [] };
+  let at = cursor ?? undefined;
+  // Hidden versions leave gaps, so read on until the page is full or history ends; the cursor
+  // of the last page read continues right after what was examined.
+  do {
+    const read = await store.history(context.tenant, {
+      type: request.type,
+      ...(request.id === undefined ? {} : { id: request.id }),
+      ...(since ? { since: new Date(since.low).toISOString() } : {}),
+      count: wanted - page.versions.length,
+      ...(at === undefined ? {} : { cursor: at }),
+    });
+    page.versions.push(...read.versions.filter(shows));
+    at = read.next;
+  } while (at !== undefined && page.versions.length < wanted);
+  if (at !== undefined) {
+    page.next = at;
+  }
   if (request.id !== undefined && page.versions.length === 0 && cursor === null) {
     // An empty history is only right for a resource that exists but changed before _since.
     if (!(await store.read(context.tenant, request.type, request.id))) {

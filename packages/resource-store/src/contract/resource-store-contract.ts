@@ -98,6 +98,9 @@ export function describeResourceStoreContract(
       expect(deleted?.versionId).toBe(3);
       const current = await store.read(a, 'Patient', p.id ?? '');
       expect(current?.deleted).toBe(true);
+      const behind = await store.unit(a, (tx) => tx.vread('Patient', p.id ?? '', 2));
+      expect(behind && resourceOf(behind).id).toBe(p.id);
+      expect(await store.unit(b, (tx) => tx.vread('Patient', p.id ?? '', 2))).toBeUndefined();
       const history = await store.history(a, { type: 'Patient', id: p.id ?? '', count: 10 });
       expect(history.versions.map((v) => [v.versionId, v.deleted])).toEqual([
         [3, true],
