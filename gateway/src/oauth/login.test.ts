@@ -173,13 +173,16 @@ describe('login', () => {
     ];
     for (const c of cases) {
       expect((await attempt(c.email, c.password, c.id)).status).toBe(c.status);
-      expect(await auditOf(gw, 'acme', c.id)).toMatchObject({
+      const record = await auditOf(gw, 'acme', c.id);
+      expect(record).toMatchObject({
         tenant: 'acme',
         action: 'E',
         interaction: 'login',
         outcome: c.outcome,
         status: c.status,
       });
+      // The user is named once signed in; a refusal names nobody, known email or not.
+      expect(record.who).toEqual(c.status === 200 ? { user: user.id, role: 'patient' } : {});
     }
     const malformed = requestId();
     const res = await gw.request('POST', '/t/acme/auth/login', {
@@ -240,6 +243,38 @@ describe('refresh tokens', () => {
     const live = tokenOf(await refresh(spent)).refresh_token ?? '';
     expect((await postForm(gw, '/t/acme/oauth2/revoke', { token: spent })).status).toBe(200);
     expectOAuthError(await refresh(live), 'invalid_grant', 400);
+  });
+
+  it('ends the access tokens of a sign-in when its refresh token is revoked', async () => {
+    const user = await createUser(gw, 'acme', 'practitioner');
+    const session = await login(gw, 'acme', user);
+    const renewed = tokenOf(await refresh(session.refresh_token ?? ''));
+    const other = await login(gw, 'acme', user);
+    const read = (token: string): ReturnType<TestGateway['request']> =>
+      gw.request('GET', `${acme}/Practitioner`, { token });
+    for (const token of [session.access_token, renewed.access_token, other.access_token]) {
+      expect((await read(token)).status).toBe(200);
+    }
+    const revoked = await postForm(gw, '/t/acme/oauth2/revoke', {
+      token: renewed.refresh_token ?? '',
+    });
+    expect(revoked.status, revoked.text).toBe(200);
+    for (const token of [session.access_token, renewed.access_token]) {
+      const res = await read(token);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toContain('sign-in this token belongs to');
+    }
+    // Another sign-in of the same user is another session.
+    expect((await read(other.access_token)).status).toBe(200);
+  });
+
+  it('ends the access tokens of a sign-in when a spent refresh token comes back', async () => {
+    const user = await createUser(gw, 'acme', 'practitioner');
+    const session = await login(gw, 'acme', user);
+    const renewed = tokenOf(await refresh(session.refresh_token ?? ''));
+    expectOAuthError(await refresh(session.refresh_token ?? ''), 'invalid_grant', 400);
+    const res = await gw.request('GET', `${acme}/Practitioner`, { token: renewed.access_token });
+    expect(res.status).toBe(401);
   });
 
   it('refuses a refresh token of tenant A at tenant B, and leaves it usable at A', async () => {

@@ -87,6 +87,16 @@ describe('access tokens at the FHIR API', () => {
     expect(res.status, res.text).toBe(200);
   });
 
+  it('takes the Bearer scheme in any letter case, as HTTP authentication schemes are', async () => {
+    const token = await systemToken();
+    for (const scheme of ['bearer', 'BEARER', 'BeArEr']) {
+      const res = await gw.request('GET', `${acme}/Patient/${patientId}`, {
+        headers: { authorization: `${scheme} ${token}` },
+      });
+      expect(res.status, `${scheme}: ${res.text}`).toBe(200);
+    }
+  });
+
   it('refuses a request without a token, or with a malformed header', async () => {
     const none = await gw.request('GET', `${acme}/Patient/${patientId}`, { token: false });
     expectUnauthenticated(none, 'invalid_request');
@@ -362,8 +372,12 @@ describe('signing key rotation', () => {
     // Issued before the rotation and never used before it, so nothing about it is cached.
     const before = await systemToken();
     const oldKid = decodeProtectedHeader(before).kid;
+    // One key set object while the keys stay the same (verification caches imports per object).
+    const published = await gw.services.keys.jwks('acme');
+    expect(await gw.services.keys.jwks('acme')).toBe(published);
     const newKid = await gw.services.keys.rotate('acme');
     expect(newKid).not.toBe(oldKid);
+    expect(await gw.services.keys.jwks('acme')).not.toBe(published);
 
     const res = await gw.request('GET', '/t/acme/oauth2/jwks', { token: false });
     const kids = (res.body as { keys: JWK[] }).keys.map((k) => k.kid);

@@ -1,5 +1,6 @@
 import { OAuthError } from '@swiftacare/identity';
 import type { Hono } from 'hono';
+import { decodeJwt } from 'jose';
 import { tokenSite } from '../http/authentication.js';
 import { clientAddress } from '../http/client-address.js';
 import type { GatewayEnv } from '../http/env.js';
@@ -21,7 +22,7 @@ export function loginRoute(app: Hono<GatewayEnv>, deps: OAuthDeps): void {
     const tenant = c.get('tenant');
     const address = clientAddress(c) ?? 'unknown';
     // Every attempt is audited, refused and throttled ones included.
-    const audit = (status: number): Promise<void> =>
+    const audit = (status: number, who: { user?: string; role?: string } = {}): Promise<void> =>
       deps.audit.record({
         tenant,
         recorded: new Date().toISOString(),
@@ -29,7 +30,9 @@ export function loginRoute(app: Hono<GatewayEnv>, deps: OAuthDeps): void {
         interaction: 'login',
         outcome: status < 400 ? 'success' : 'refused',
         status,
-        who: {},
+        // Who signed in, once they have; a refused attempt names nobody, since the same
+        // refusal serves an unknown email and a wrong password.
+        who,
         address,
         requestId: c.get('requestId'),
       });
@@ -62,7 +65,11 @@ export function loginRoute(app: Hono<GatewayEnv>, deps: OAuthDeps): void {
     try {
       const tokens = await deps.server.login(tokenSite(c), email, password);
       await deps.cache.delete(accountKey);
-      await audit(200);
+      const claims = decodeJwt(tokens.access_token);
+      await audit(200, {
+        ...(typeof claims.sub === 'string' ? { user: claims.sub } : {}),
+        ...(typeof claims.role === 'string' ? { role: claims.role } : {}),
+      });
       return c.json(tokens, 200, { 'cache-control': 'no-store' });
     } catch (err) {
       if (!(err instanceof OAuthError)) {

@@ -67,6 +67,11 @@ export interface AccessTokenClaims {
   act?: { sub: string };
   /** Token id; random when not given. */
   jti?: string;
+  /**
+   * The sign-in session (refresh-token family) a user token was issued under, so ending the
+   * session ends its access tokens too, not only its refresh tokens.
+   */
+  sid?: string;
 }
 
 /** The claims of a verified token, with the registered claims the issuer always sets. */
@@ -109,6 +114,7 @@ export async function signAccessToken(
   const payload: JWTPayload = { tenant: claims.tenant, role: claims.role, scope: claims.scope };
   if (claims.client_id !== undefined) payload.client_id = claims.client_id;
   if (claims.act !== undefined) payload.act = { sub: claims.act.sub };
+  if (claims.sid !== undefined) payload.sid = claims.sid;
 
   const now = Math.floor(Date.now() / 1000);
   const key = await importJWK(privateJwk, accessTokenAlgorithm);
@@ -244,7 +250,7 @@ export async function verifyAccessToken(
 
 // The signature proves who wrote the claims, not that they have the shape we rely on.
 function claimsOf(payload: JWTPayload): VerifiedAccessToken {
-  const { iss, aud, sub, tenant, role, scope, client_id, act, jti, iat, exp } = payload;
+  const { iss, aud, sub, tenant, role, scope, client_id, act, sid, jti, iat, exp } = payload;
   const malformed = (claim: string) =>
     new TokenError('malformed', `the access token's ${claim} claim is missing or invalid`);
   if (!nonEmpty(iss)) throw malformed('iss');
@@ -264,6 +270,10 @@ function claimsOf(payload: JWTPayload): VerifiedAccessToken {
     const actor: unknown = typeof act === 'object' && act !== null ? Reflect.get(act, 'sub') : null;
     if (!nonEmpty(actor)) throw malformed('act');
     claims.act = { sub: actor };
+  }
+  if (sid !== undefined) {
+    if (!nonEmpty(sid)) throw malformed('sid');
+    claims.sid = sid;
   }
   return claims;
 }

@@ -1,7 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Cache } from '@swiftacare/cache';
 import { decodeJwt, type JSONWebKeySet } from 'jose';
-import { signAccessToken, TokenError, verifyAccessToken } from './access-tokens.js';
+import {
+  clockToleranceSeconds,
+  signAccessToken,
+  TokenError,
+  verifyAccessToken,
+} from './access-tokens.js';
 import { jwtBearerAssertionType, verifyClientAssertion } from './client-assertion.js';
 import type { AppUser, IdentityStore, OAuthClient } from './identity-store.js';
 import { fetchJwks, JwksFetchError } from './jwks-url.js';
@@ -9,6 +14,7 @@ import { OAuthError } from './oauth-error.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { isRole, roleScopes, type Role } from './roles.js';
 import { formatScopes, intersectScopes, parseScopes, type Scope } from './scopes.js';
+import { revokedSessionKey, revokedTokenKey } from './revocation-keys.js';
 import { newSecret, secretHash, secretMatches } from './secrets.js';
 import type { SigningKeyRing } from './signing-key-ring.js';
 
@@ -297,6 +303,7 @@ export class AuthorizationServer {
       sub: user.id,
       role,
       scopes: roleScopes(role),
+      session: familyId,
       ttl: tokenLifetimes.userSeconds,
     });
     const refresh = newSecret();
@@ -323,7 +330,7 @@ export class AuthorizationServer {
     }
     if (record.usedAt) {
       // A spent token presented again means two parties hold it: end the whole family.
-      await this.store.revokeRefreshFamily(site.tenant, record.familyId);
+      await this.endSession(site.tenant, record.familyId);
       throw new OAuthError(
         'invalid_grant',
         'The refresh token was already used; every token of this sign-in is now revoked',
@@ -344,6 +351,7 @@ export class AuthorizationServer {
       scopes: Scope[];
       clientId?: string;
       actor?: string;
+      session?: string;
       ttl: number;
     },
   ): Promise<TokenResponse> {
@@ -360,6 +368,7 @@ export class AuthorizationServer {
         scope,
         ...(grant.clientId ? { client_id: grant.clientId } : {}),
         ...(grant.actor ? { act: { sub: grant.actor } } : {}),
+        ...(grant.session ? { sid: grant.session } : {}),
       },
       grant.ttl,
     );
@@ -379,7 +388,7 @@ export class AuthorizationServer {
           audience: site.audience,
         });
         await this.cache.set(
-          `revoked:${site.tenant}:${claims.jti}`,
+          revokedTokenKey(site.tenant, claims.jti),
           '1',
           Math.max(1, claims.exp - Math.floor(Date.now() / 1000) + 60),
         );
@@ -393,8 +402,18 @@ export class AuthorizationServer {
     }
     const record = await this.store.spendRefreshToken(site.tenant, secretHash(token));
     if (record) {
-      await this.store.revokeRefreshFamily(site.tenant, record.familyId);
+      await this.endSession(site.tenant, record.familyId);
     }
+  }
+
+  /** Ends a sign-in: its refresh tokens in the store, its access tokens in the cache. */
+  private async endSession(tenant: string, familyId: string): Promise<void> {
+    await this.store.revokeRefreshFamily(tenant, familyId);
+    await this.cache.set(
+      revokedSessionKey(tenant, familyId),
+      '1',
+      tokenLifetimes.userSeconds + clockToleranceSeconds,
+    );
   }
 }
 

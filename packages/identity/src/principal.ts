@@ -13,6 +13,8 @@ export interface Principal {
   actor?: string;
   /** The FHIR resource that is the user (`Practitioner/…`, `Patient/…`), when there is one. */
   fhirUser?: string;
+  /** The sign-in session a user token belongs to (see `AccessTokenClaims.sid`). */
+  session?: string;
   /** Token id and expiry (epoch seconds), for revocation. */
   tokenId: string;
   expiresAt: number;

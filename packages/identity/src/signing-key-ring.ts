@@ -14,6 +14,9 @@ const retiredKeyGraceMs = 60 * 60_000;
  */
 export class SigningKeyRing {
   private readonly cached = new Map<string, { keys: StoredSigningKey[]; until: number }>();
+  // One key set object per tenant while its published keys stay the same: verification caches
+  // the imported keys per object, so a new object each call would import them again each time.
+  private readonly published = new Map<string, { kids: string; jwks: JSONWebKeySet }>();
 
   constructor(private readonly store: IdentityStore) {}
 
@@ -50,7 +53,14 @@ export class SigningKeyRing {
     const published = (await this.keys(tenant)).filter(
       (k) => !k.retiredAt || Date.parse(k.retiredAt) + retiredKeyGraceMs > now,
     );
-    return publicJwks(published.map((k) => k.publicJwk));
+    const kids = published.map((k) => k.kid).join(' ');
+    const known = this.published.get(tenant);
+    if (known?.kids === kids) {
+      return known.jwks;
+    }
+    const jwks = publicJwks(published.map((k) => k.publicJwk));
+    this.published.set(tenant, { kids, jwks });
+    return jwks;
   }
 
   /**

@@ -63,11 +63,12 @@ const credentials: Credential[] = [
     authorization: () => Promise.resolve('Bearer abc def'),
     error: 'invalid_request',
   },
-  // The scheme is matched case-sensitively (see the report: RFC 7235 makes it case-insensitive).
+  // The scheme alone is case-insensitive (a lower-case "bearer" is accepted, see
+  // gateway/src/oauth/tokens.test.ts); a scheme that is not Bearer at all is refused.
   {
-    label: 'a valid admin token under a lower-case "bearer"',
+    label: 'a valid admin token under another scheme ("Bearr")',
     authorization: async () =>
-      `bearer ${await gw.token({ tenant: 'acme', role: 'institution-admin' })}`,
+      `Bearr ${await gw.token({ tenant: 'acme', role: 'institution-admin' })}`,
     error: 'invalid_request',
   },
   {
