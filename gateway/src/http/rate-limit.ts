@@ -2,6 +2,7 @@ import type { Cache } from '@swiftacare/cache';
 import { FhirError } from '@swiftacare/fhir';
 import type { MiddlewareHandler } from 'hono';
 import { clientAddress } from './client-address.js';
+import { WindowCounters } from './window-counters.js';
 import type { GatewayEnv } from './env.js';
 import { fhirJson } from './fhir-response.js';
 
@@ -9,11 +10,13 @@ const windowSeconds = 60;
 
 /**
  * Fixed-window request limits per caller (client or user) and per address, shared by every
- * gateway process through the cache. Answers 429 with `Retry-After`, and every answer carries
+ * gateway process through the cache (counted locally and settled with it every 100 ms, see
+ * {@link WindowCounters}). Answers 429 with `Retry-After`, and every answer carries
  * the `RateLimit-*` fields of draft-ietf-httpapi-ratelimit-headers so clients can pace
  * themselves. A limit of 0 turns limiting off.
  */
 export function rateLimit(cache: Cache, perMinute: number): MiddlewareHandler<GatewayEnv> {
+  const counters = new WindowCounters(cache, windowSeconds);
   return async (c, next) => {
     if (perMinute <= 0) {
       await next();
@@ -25,9 +28,9 @@ export function rateLimit(cache: Cache, perMinute: number): MiddlewareHandler<Ga
       : 'anonymous';
     const address = clientAddress(c) ?? 'unknown';
     const [caller, origin] = await Promise.all([
-      cache.increment(`rate:caller:${who}`, windowSeconds),
+      counters.count(`rate:caller:${who}`),
       // An address may carry several callers (a hospital's outbound proxy): it gets more room.
-      cache.increment(`rate:address:${address}`, windowSeconds),
+      counters.count(`rate:address:${address}`),
     ]);
     const worst = caller.count / perMinute >= origin.count / (perMinute * 4) ? caller : origin;
     const limit = worst === caller ? perMinute : perMinute * 4;

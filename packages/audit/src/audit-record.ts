@@ -54,9 +54,21 @@ function optionalText(value: unknown, field: string): string | undefined {
 }
 
 /** Copies the defined entries only, so a record has one JSON form whatever its origin. */
+/** A frozen copy of `value` without its undefined fields. */
 function defined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+  const out: Record<string, unknown> = {};
+  for (const key in value) {
+    const v = value[key];
+    if (v !== undefined) {
+      out[key] = v;
+    }
+  }
+  return Object.freeze(out) as T;
 }
+
+// Records this module produced. They are frozen, so one found here is still in normal form and
+// need not be checked again (the audit log checks each record, then its store would again).
+const normalized = new WeakSet<AuditRecord>();
 
 /**
  * Checks a record and copies exactly the fields an {@link AuditRecord} has, dropping anything
@@ -65,6 +77,9 @@ function defined<T extends object>(value: T): T {
  * Throws a `TypeError` for a record that is not one.
  */
 export function normalizeAuditRecord(input: AuditRecord): AuditRecord {
+  if (normalized.has(input)) {
+    return input;
+  }
   const raw = input as Partial<Record<keyof AuditRecord, unknown>>;
   const recorded = text(raw.recorded, 'recorded');
   const time = Date.parse(recorded);
@@ -83,7 +98,7 @@ export function normalizeAuditRecord(input: AuditRecord): AuditRecord {
   const who = (raw.who ?? {}) as Partial<Record<string, unknown>>;
   const what = raw.what as Partial<Record<string, unknown>> | undefined;
   const emergency = raw.emergency as Partial<Record<string, unknown>> | undefined;
-  return defined<AuditRecord>({
+  const record = defined<AuditRecord>({
     tenant: text(raw.tenant, 'tenant'),
     recorded: new Date(time).toISOString(),
     action: raw.action as AuditAction,
@@ -106,8 +121,12 @@ export function normalizeAuditRecord(input: AuditRecord): AuditRecord {
     address: optionalText(raw.address, 'address'),
     requestId: text(raw.requestId, 'requestId'),
     emergency:
-      emergency === undefined ? undefined : { reason: text(emergency.reason, 'emergency.reason') },
+      emergency === undefined
+        ? undefined
+        : Object.freeze({ reason: text(emergency.reason, 'emergency.reason') }),
   });
+  normalized.add(record);
+  return record;
 }
 
 /** The code systems an AuditEvent of the gateway uses. */

@@ -59,6 +59,18 @@ describe('canonicalJson', () => {
     );
   });
 
+  it('writes every value as JSON.stringify does once keys are in order', () => {
+    const value = {
+      a: [1, undefined, 'x\u2028"\\', null, { b: 1e21, c: -0 }, () => 1],
+      b: new Date(Date.UTC(2026, 0, 2)),
+      c: { d: 'Müller 😀', e: NaN, f: undefined },
+      g: true,
+    };
+    expect(canonicalJson(value)).toBe(JSON.stringify(value));
+    expect(canonicalJson([undefined])).toBe('[null]');
+    expect(canonicalJson('text')).toBe('"text"');
+  });
+
   it('keeps a "__proto__" key as data', () => {
     expect(canonicalJson(JSON.parse('{"b":1,"__proto__":{"x":1}}'))).toBe(
       '{"__proto__":{"x":1},"b":1}',

@@ -19,11 +19,23 @@ export interface Cache {
   /**
    * Fixed-window counter: increments and returns the count and the milliseconds until the window
    * resets. The window starts with the first increment and is not extended by later ones;
-   * `resetInMs` is within (0, windowSeconds × 1000].
+   * `resetInMs` is within (0, windowSeconds × 1000]. `by` (a whole number above zero, default
+   * 1) is added at once, for a caller that counts locally and settles up now and then.
    */
-  increment(key: string, windowSeconds: number): Promise<{ count: number; resetInMs: number }>;
+  increment(
+    key: string,
+    windowSeconds: number,
+    by?: number,
+  ): Promise<{ count: number; resetInMs: number }>;
   /** Releases the cache's resources; later calls reject. Closing twice is harmless. */
   close(): Promise<void>;
+}
+
+/** Throws unless `by` is a whole number above zero. Internal to the adapters. */
+export function assertIncrement(by: number): void {
+  if (!Number.isSafeInteger(by) || by <= 0) {
+    throw new RangeError(`by must be a whole number above zero, got ${by}`);
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { assertSeconds, type Cache } from './cache.js';
+import { assertIncrement, assertSeconds, type Cache } from './cache.js';
 
 /** Tuning for {@link MemoryCache}; the defaults suit one gateway process. */
 export interface MemoryCacheOptions {
@@ -83,20 +83,22 @@ export class MemoryCache implements Cache {
   async increment(
     key: string,
     windowSeconds: number,
+    by = 1,
   ): Promise<{ count: number; resetInMs: number }> {
     this.assertOpen();
     assertSeconds('windowSeconds', windowSeconds);
+    assertIncrement(by);
     const t = now();
     const entry = this.live(key, t);
     if (!entry) {
-      this.store(key, { value: '1', expiresAt: t + windowSeconds * 1000 });
-      return Promise.resolve({ count: 1, resetInMs: windowSeconds * 1000 });
+      this.store(key, { value: String(by), expiresAt: t + windowSeconds * 1000 });
+      return Promise.resolve({ count: by, resetInMs: windowSeconds * 1000 });
     }
     // Same refusal as Redis INCR, so a key mix-up fails the same way on both adapters.
     if (!/^-?\d+$/.test(entry.value)) {
       throw new Error(`cannot increment ${JSON.stringify(key)}: its value is not an integer`);
     }
-    const count = Number(entry.value) + 1;
+    const count = Number(entry.value) + by;
     // In place: the window keeps its first expiry and the entry keeps its eviction position.
     entry.value = String(count);
     return Promise.resolve({ count, resetInMs: Math.max(1, Math.ceil(entry.expiresAt - t)) });

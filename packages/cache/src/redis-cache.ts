@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { assertSeconds, type Cache } from './cache.js';
+import { assertIncrement, assertSeconds, type Cache } from './cache.js';
 
 /** Options of {@link RedisCache}. */
 export interface RedisCacheOptions {
@@ -18,13 +18,13 @@ export interface RedisCacheOptions {
 }
 
 /**
- * INCR, then an expiry only when the key has none (PEXPIRE NX, which Redis has only since 7.0),
+ * INCRBY, then an expiry only when the key has none (PEXPIRE NX, which Redis has only since 7.0),
  * then the time left, all in one atomic step. Setting the expiry on "no expiry yet" rather
  * than on "count is 1" also heals a counter that somehow lost its expiry, which would
  * otherwise lock its caller out for good.
  */
 const INCREMENT_WINDOW = `
-local count = redis.call('INCR', KEYS[1])
+local count = redis.call('INCRBY', KEYS[1], ARGV[2])
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
@@ -34,7 +34,7 @@ return {count, ttl}
 `;
 
 interface WindowCounter {
-  incrementWindow(key: string, windowMs: number): Promise<unknown>;
+  incrementWindow(key: string, windowMs: number, by: number): Promise<unknown>;
 }
 
 /**
@@ -52,6 +52,9 @@ export class RedisCache implements Cache {
     const redis = new Redis(url, {
       ...(keyPrefix === undefined ? {} : { keyPrefix }),
       commandTimeout: commandTimeoutMs,
+      // Calls made by concurrent requests in the same tick go out as one write: under load a
+      // request's token, revocation and rate-limit lookups share round trips with others'.
+      enableAutoPipelining: true,
       connectTimeout: Math.max(commandTimeoutMs, 1000),
       // Give up on a call after two failed reconnects, not the default twenty.
       maxRetriesPerRequest: 2,
@@ -90,10 +93,12 @@ export class RedisCache implements Cache {
   async increment(
     key: string,
     windowSeconds: number,
+    by = 1,
   ): Promise<{ count: number; resetInMs: number }> {
     assertSeconds('windowSeconds', windowSeconds);
+    assertIncrement(by);
     const windowMs = windowSeconds * 1000;
-    const reply = await this.redis.incrementWindow(key, windowMs);
+    const reply = await this.redis.incrementWindow(key, windowMs, by);
     if (!Array.isArray(reply) || typeof reply[0] !== 'number' || typeof reply[1] !== 'number') {
       throw new Error(`unexpected reply from the window counter script: ${JSON.stringify(reply)}`);
     }

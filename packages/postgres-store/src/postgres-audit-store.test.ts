@@ -94,6 +94,18 @@ describe('PostgresAuditStore', () => {
     expect(await store.verify('nobody')).toEqual({ ok: true, checked: 0 });
   });
 
+  it('chains in the database exactly as chainHash does, for text beyond ASCII too', async () => {
+    const reason = 'Krisenintervention: Müller, 夜間 ☎ "quoted" \\ back\nslash \u2028 😀';
+    await store.append([record('beta', { emergency: { reason } }), record('beta')]);
+    const [newest, older] = await store.search('beta', { count: 2 });
+    expect(older?.record.emergency?.reason).toBe(reason);
+    for (const a of [older, newest]) {
+      expect(a?.hash).toBe(chainHash(a?.previousHash ?? '', a?.record ?? {}));
+    }
+    expect(newest?.previousHash).toBe(older?.hash);
+    expect((await store.verify('beta')).ok).toBe(true);
+  });
+
   it("never shows one tenant's records to another", async () => {
     const secret = record('alpha', { what: { type: 'Patient', id: 'only-alpha' } });
     await store.append([secret, record('beta')]);

@@ -1,9 +1,7 @@
 import {
   AuditAppendError,
   canonicalJson,
-  chainHashOfJson,
   ChainVerifier,
-  genesisHash,
   normalizeAuditRecord,
   type AuditQuery,
   type AuditRecord,
@@ -13,6 +11,7 @@ import {
   type VerifyReport,
 } from '@swiftacare/audit';
 import type { Pool } from 'pg';
+import { tenantIdPattern } from '@swiftacare/resource-store';
 import { inTenant } from './tenant-scope.js';
 
 /** The most records one search returns, whatever count asks for. */
@@ -51,8 +50,8 @@ export class PostgresAuditStore implements AuditStore {
   constructor(private readonly pool: Pool) {}
 
   /**
-   * One transaction per tenant of the batch, run side by side: each locks its tenant's head
-   * (created on the first append), chains its records in order, inserts them in one statement
+   * One statement (its own transaction) per tenant of the batch, run side by side: each locks
+   * its tenant's head (created on the first append), chains its records in order, inserts them
    * and moves the head. Throws an {@link AuditAppendError} naming the tenants whose
    * transaction failed; the others committed.
    */
@@ -83,52 +82,16 @@ export class PostgresAuditStore implements AuditStore {
     }
   }
 
-  private appendTenant(tenant: string, records: readonly AuditRecord[]): Promise<void> {
-    return inTenant(this.pool, tenant, async (client) => {
-      await client.query({
-        name: 'audit_head_create',
-        text: 'INSERT INTO audit_head (tenant, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (tenant) DO NOTHING',
-        values: [tenant, genesisHash],
-      });
-      // Appenders of one tenant queue here, so each continues from the last one's head.
-      const { rows } = await client.query<HeadRow>({
-        name: 'audit_head_lock',
-        text: 'SELECT seq, hash FROM audit_head WHERE tenant = $1 FOR UPDATE',
-        values: [tenant],
-      });
-      const head = rows[0];
-      if (!head) {
-        throw new Error(`The audit head of tenant ${tenant} could not be locked`);
-      }
-      let seq = Number(head.seq);
-      let previousHash = head.hash;
-      const seqs: number[] = [];
-      const recorded: string[] = [];
-      const json: string[] = [];
-      const previous: string[] = [];
-      const hashes: string[] = [];
-      for (const record of records) {
-        seq += 1;
-        const text = canonicalJson(record);
-        const hash = chainHashOfJson(previousHash, text);
-        seqs.push(seq);
-        recorded.push(record.recorded);
-        json.push(text);
-        previous.push(previousHash);
-        hashes.push(hash);
-        previousHash = hash;
-      }
-      await client.query({
-        name: 'audit_append',
-        text: `WITH appended AS (
-            INSERT INTO audit_event (tenant, seq, recorded, record, previous_hash, hash)
-            SELECT $1, s, r, j, p, h
-            FROM unnest($2::bigint[], $3::timestamptz[], $4::json[], $5::text[], $6::text[])
-              AS t (s, r, j, p, h)
-          )
-          UPDATE audit_head SET seq = $7, hash = $8 WHERE tenant = $1`,
-        values: [tenant, seqs, recorded, json, previous, hashes, seq, previousHash],
-      });
+  private async appendTenant(tenant: string, records: readonly AuditRecord[]): Promise<void> {
+    if (!tenantIdPattern.test(tenant)) {
+      throw new Error(`Invalid tenant id "${tenant}"`);
+    }
+    // One statement in its own transaction (migration 5): the function enters the tenant,
+    // locks the head, chains and inserts the records, and moves the head.
+    await this.pool.query({
+      name: 'audit_append',
+      text: 'SELECT audit_append($1, $2, $3)',
+      values: [tenant, records.map((r) => r.recorded), records.map((r) => canonicalJson(r))],
     });
   }
 

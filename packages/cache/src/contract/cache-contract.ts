@@ -106,6 +106,19 @@ export function describeCacheContract(name: string, open: () => Promise<Cache>):
       expect((await cache.increment(a, 30)).count).toBe(3);
     });
 
+    it('adds a given amount at once, in the same window, and refuses amounts that are not counts', async () => {
+      const k = key('by');
+      expect((await cache.increment(k, 30, 5)).count).toBe(5);
+      expect((await cache.increment(k, 30)).count).toBe(6);
+      const third = await cache.increment(k, 30, 10);
+      expect(third.count).toBe(16);
+      expect(third.resetInMs).toBeLessThanOrEqual(30_000);
+      for (const by of [0, -1, 1.5, Number.NaN]) {
+        await expect(cache.increment(k, 30, by)).rejects.toThrow(RangeError);
+      }
+      expect((await cache.increment(k, 30)).count).toBe(17);
+    });
+
     it('starts a new window once the first has passed; increments do not extend it', async () => {
       const k = key('window');
       const first = await cache.increment(k, 1);
