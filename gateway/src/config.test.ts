@@ -40,11 +40,21 @@ describe('readConfig', () => {
     });
   });
 
+  it('listens on any address once storage is a server of its own (no demo sign-ins)', () => {
+    for (const host of ['0.0.0.0', '10.1.2.3', '::']) {
+      expect(
+        readConfig({ HOST: host, DATABASE_URL: 'postgres://app@db.internal/swiftacare' }).host,
+      ).toBe(host);
+    }
+    expect(() => readConfig({ HOST: '0.0.0.0' })).toThrow(/demo sign-ins/);
+  });
+
   it.each([
     ['PORT', 'eighty'],
     ['PORT', '70000'],
     ['HOST', '0.0.0.0'],
     ['HOST', '10.1.2.3'],
+    ['HOST', '::'],
     ['DATABASE_URL', 'mysql://x'],
     ['SWIFTACARE_PUBLIC_URL', 'https://x.org/path'],
     ['SWIFTACARE_BODY_LIMIT', '-1'],

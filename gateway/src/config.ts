@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 export interface GatewayConfig {
   /** `PORT`, default 8080. */
   port: number;
-  /** `HOST`, default 127.0.0.1. */
+  /** `HOST`, default 127.0.0.1; another address only with DATABASE_URL (no demo sign-ins). */
   host: string;
   /** `DATABASE_URL`; absent means the embedded PostgreSQL. */
   databaseUrl?: string;
@@ -61,17 +61,18 @@ const logLevels = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 /** Reads and checks the configuration; the first bad value throws a {@link ConfigError}. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const host = env.HOST && env.HOST !== '' ? env.HOST : '127.0.0.1';
-  if (!isLoopback(host)) {
-    // Until token authentication guards every endpoint, the gateway must not be reachable
-    // from other machines.
-    throw new ConfigError(
-      'HOST',
-      `must be a loopback address (127.0.0.1, ::1 or localhost) for now, got "${host}"`,
-    );
-  }
   const databaseUrl = env.DATABASE_URL && env.DATABASE_URL !== '' ? env.DATABASE_URL : undefined;
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL', 'must be a postgres:// or postgresql:// URL');
+  }
+  if (!isLoopback(host) && databaseUrl === undefined) {
+    // The embedded mode seeds demo users and a demo client whose passwords are in the README;
+    // it must never be reachable from other machines.
+    throw new ConfigError(
+      'HOST',
+      `may be "${host}" only with DATABASE_URL: the embedded mode has demo sign-ins with published ` +
+        'passwords, so it listens on loopback (127.0.0.1, ::1 or localhost) only',
+    );
   }
   const redisUrl = env.REDIS_URL && env.REDIS_URL !== '' ? env.REDIS_URL : undefined;
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
