@@ -17,6 +17,7 @@ const packages: Record<string, string> = {
   '@swiftacare/cache/testing': 'packages/cache/src/testing.ts',
   '@swiftacare/cache': 'packages/cache/src/index.ts',
   '@swiftacare/gateway/testing': 'gateway/src/testing.ts',
+  '@swiftacare/gateway/baseline-read': 'gateway/src/baseline-read.ts',
   '@swiftacare/gateway': 'gateway/src/index.ts',
   '@swiftacare/sdk': 'sdk/src/index.ts',
 };

@@ -11,7 +11,10 @@ const dayMs = 86_400_000;
 
 function requestsOf(scenario: HttpScenario): autocannon.Request[] {
   const { base, load } = scenario;
-  const headers = { authorization: scenario.authorization };
+  // The baseline arm of bench:access takes no token.
+  const headers: Record<string, string> = scenario.authorization
+    ? { authorization: scenario.authorization }
+    : {};
   switch (load.kind) {
     case 'read':
       return [
@@ -57,11 +60,14 @@ async function run(scenario: HttpScenario, seconds: number): Promise<autocannon.
     connections: scenario.connections,
     duration: seconds,
     requests: requestsOf(scenario),
+    ...(scenario.overallRate ? { overallRate: scenario.overallRate } : {}),
   });
 }
 
 async function main(scenario: HttpScenario): Promise<HttpResult> {
-  await run(scenario, scenario.warmupSeconds);
+  const warmup = await run(scenario, scenario.warmupSeconds);
+  // The parent may start measuring its own side (CPU) from here.
+  process.send?.({ warmedUp: true });
   const r = await run(scenario, scenario.seconds);
   const statuses: Record<string, number> = {};
   for (const [code, stat] of Object.entries(r.statusCodeStats ?? {})) {
@@ -70,6 +76,7 @@ async function main(scenario: HttpScenario): Promise<HttpResult> {
   return {
     name: scenario.name,
     requests: r.requests.total,
+    warmupRequests: warmup.requests.total,
     seconds: r.duration,
     perSecond: r.requests.total / r.duration,
     p50: r.latency.p50,

@@ -5,12 +5,17 @@ import type { HttpResult, HttpScenario } from './http-scenarios.js';
 const worker = fileURLToPath(new URL('./autocannon-worker.ts', import.meta.url));
 
 type Answer = { result: HttpResult } | { error: string };
+type Message = Answer | { warmedUp: true };
 
 /**
  * Runs one HTTP scenario from a child process (so the load generator's CPU and memory are not
  * the gateway's). The child inherits this process's `tsx` loader through `execArgv`.
  */
-export function runHttpScenario(scenario: HttpScenario): Promise<HttpResult> {
+export function runHttpScenario(
+  scenario: HttpScenario,
+  /** Called when the warm-up is over and the measured run starts. */
+  onMeasuring?: () => void,
+): Promise<HttpResult> {
   return new Promise((done, fail) => {
     const child = fork(worker, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let answer: Answer | undefined;
@@ -21,8 +26,12 @@ export function runHttpScenario(scenario: HttpScenario): Promise<HttpResult> {
       },
       (scenario.warmupSeconds + scenario.seconds + 30) * 1000,
     );
-    child.on('message', (message: Answer) => {
-      answer = message;
+    child.on('message', (message: Message) => {
+      if ('warmedUp' in message) {
+        onMeasuring?.();
+      } else {
+        answer = message;
+      }
     });
     child.on('error', fail);
     child.on('exit', (code, signal) => {

@@ -18,12 +18,16 @@ export interface HttpScenario {
   seconds: number;
   warmupSeconds: number;
   load: HttpLoad;
+  /** Requests a second across all connections; unset means as fast as answers come. */
+  overallRate?: number;
 }
 
 /** The measured (post warm-up) run of one scenario. */
 export interface HttpResult {
   name: string;
   requests: number;
+  /** Requests answered during the unmeasured warm-up before it. */
+  warmupRequests: number;
   seconds: number;
   perSecond: number;
   p50: number;
