@@ -62,6 +62,9 @@ function fhirRoutes(
       const grants =
         principal.role === 'practitioner' ? await activeGrants(services.cache, principal) : [];
       if (grants.length > 0) {
+        // Limitation: while a grant is in force every access of this practitioner is audited
+        // as an emergency override, not only those about the granted patient (a search does not
+        // say in advance whose records it will reach).
         c.set('emergency', grants.map((g) => `${g.patient}: ${g.reason}`).join('; '));
       }
       c.set(

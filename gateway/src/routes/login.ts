@@ -20,6 +20,8 @@ const perAddress = 50;
 export function loginRoute(app: Hono<GatewayEnv>, deps: OAuthDeps): void {
   app.post('/auth/login', async (c) => {
     const tenant = c.get('tenant');
+    // Limitation: a request without a socket address (only in-process ones) shares one
+    // "unknown" address counter with every other such request.
     const address = clientAddress(c) ?? 'unknown';
     // Every attempt is audited, refused and throttled ones included.
     const audit = (status: number, who: { user?: string; role?: string } = {}): Promise<void> =>

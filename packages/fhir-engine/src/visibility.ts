@@ -33,7 +33,9 @@ export async function narrowingOf(
 // Visibility here is judged on the current, non-deleted version; which older versions and
 // deleted records a narrowed caller sees is decided in `version-visibility.ts`.
 // Limitation: history rows carry no search columns, so a type-level history cannot be narrowed
-// to a compartment and is refused to narrowed callers (`FhirEngine.history`).
+// to a compartment and is refused to narrowed callers (`FhirEngine.history`). Update and patch
+// still use `assertVisible`, so a narrowed caller updating their own deleted record gets 404
+// where an admin gets 410.
 
 /**
  * Whether a resource lies in the caller's compartment, asked of the database with the same
