@@ -1,22 +1,21 @@
-import { openTestGateway, type TestGateway } from '@swiftacare/gateway/testing';
+import type { TestGateway } from '@swiftacare/gateway/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { searchExpectation } from './expectations.js';
 import {
-  buildWorld,
+  type Bundle,
   bundleOf,
-  callerOf,
   idsOf,
+  openStage,
   outcomeOf,
+  type PrincipalName,
   principals,
   send,
+  type Side,
+  type Stage,
+  type TypeName,
   types,
   unknownId,
   withoutId,
-  type Bundle,
-  type Caller,
-  type PrincipalName,
-  type Side,
-  type TypeName,
   type World,
 } from './world.js';
 
@@ -26,27 +25,14 @@ import {
 let gw: TestGateway;
 let acme: World;
 let other: World;
-const callers = new Map<PrincipalName, Caller>();
+let callerFor: Stage['callerFor'];
 
 beforeAll(async () => {
-  gw = await openTestGateway(['acme', 'other']);
-  acme = await buildWorld(gw, 'acme');
-  other = await buildWorld(gw, 'other');
-  for (const who of principals) {
-    callers.set(who, await callerOf(gw, who, acme, other));
-  }
+  ({ gw, acme, other, callerFor } = await openStage());
 });
 afterAll(async () => {
   await gw.close();
 });
-
-function callerFor(who: PrincipalName): Caller {
-  const caller = callers.get(who);
-  if (!caller) {
-    throw new Error(`no caller ${who}`);
-  }
-  return caller;
-}
 
 const get = (who: PrincipalName, query: string) =>
   send(gw, callerFor(who), 'GET', `${acme.base}/${resolve(query)}`);

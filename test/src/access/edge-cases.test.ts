@@ -1,23 +1,22 @@
-import { openTestGateway, type TestGateway } from '@swiftacare/gateway/testing';
+import type { TestGateway } from '@swiftacare/gateway/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   adminRead,
   bodyOf,
-  buildWorld,
   bundleOf,
-  callerOf,
+  type Caller,
   countOf,
   createAs,
   identifierSystem,
   idsOf,
+  openStage,
   outcomeOf,
-  principals,
-  send,
-  unknownId,
-  withoutId,
-  type Caller,
   type PrincipalName,
   type Resource,
+  send,
+  type Stage,
+  unknownId,
+  withoutId,
   type World,
 } from './world.js';
 
@@ -28,28 +27,14 @@ import {
 
 let gw: TestGateway;
 let acme: World;
-let other: World;
-const callers = new Map<PrincipalName, Caller>();
+let callerFor: Stage['callerFor'];
 
 beforeAll(async () => {
-  gw = await openTestGateway(['acme', 'other']);
-  acme = await buildWorld(gw, 'acme');
-  other = await buildWorld(gw, 'other');
-  for (const who of principals) {
-    callers.set(who, await callerOf(gw, who, acme, other));
-  }
+  ({ gw, acme, callerFor } = await openStage());
 });
 afterAll(async () => {
   await gw.close();
 });
-
-function callerFor(who: PrincipalName): Caller {
-  const caller = callers.get(who);
-  if (!caller) {
-    throw new Error(`no caller ${who}`);
-  }
-  return caller;
-}
 
 const as = (who: PrincipalName, method: string, path: string, body?: unknown) =>
   send(gw, callerFor(who), method, `${acme.base}/${path}`, body === undefined ? {} : { body });

@@ -1,4 +1,4 @@
-import { openTestGateway, type TestGateway } from '@swiftacare/gateway/testing';
+import type { TestGateway } from '@swiftacare/gateway/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   expectedFor,
@@ -9,24 +9,23 @@ import {
 import {
   adminRead,
   bodyOf,
-  buildWorld,
   bundleOf,
-  callerOf,
   countOf,
   createAs,
   idsOf,
+  openStage,
   outcomeOf,
+  type PrincipalName,
   principals,
+  type Resource,
   resourceOf,
   send,
+  type Side,
+  type Stage,
+  type TypeName,
   types,
   unknownId,
   withoutId,
-  type Caller,
-  type PrincipalName,
-  type Resource,
-  type Side,
-  type TypeName,
   type World,
 } from './world.js';
 
@@ -38,27 +37,14 @@ import {
 let gw: TestGateway;
 let acme: World;
 let other: World;
-const callers = new Map<PrincipalName, Caller>();
+let callerFor: Stage['callerFor'];
 
 beforeAll(async () => {
-  gw = await openTestGateway(['acme', 'other']);
-  acme = await buildWorld(gw, 'acme');
-  other = await buildWorld(gw, 'other');
-  for (const who of principals) {
-    callers.set(who, await callerOf(gw, who, acme, other));
-  }
+  ({ gw, acme, other, callerFor } = await openStage());
 });
 afterAll(async () => {
   await gw.close();
 });
-
-function callerFor(who: PrincipalName): Caller {
-  const caller = callers.get(who);
-  if (!caller) {
-    throw new Error(`no caller ${who}`);
-  }
-  return caller;
-}
 
 type Target = Side | 'foreign';
 const targets: readonly Target[] = ['in', 'out', 'foreign'];

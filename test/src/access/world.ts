@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type {
-  TestGateway,
-  TestPrincipal,
-  TestRequestInit,
-  TestResponse,
+import {
+  openTestGateway,
+  type TestGateway,
+  type TestPrincipal,
+  type TestRequestInit,
+  type TestResponse,
 } from '@swiftacare/gateway/testing';
 import { expect } from 'vitest';
 
@@ -431,6 +432,37 @@ export async function callerOf(
     name,
     token: await gw.token(principalOf(name, world)),
     secrets: [...secretsOf(name, world), ...foreignSecrets(other)],
+  };
+}
+
+/** A gateway with the worlds of tenants `acme` and `other`, and a caller for every principal. */
+export interface Stage {
+  gw: TestGateway;
+  acme: World;
+  other: World;
+  callerFor: (who: PrincipalName) => Caller;
+}
+
+/** Opens a gateway, builds both worlds and mints every principal's token (for a `beforeAll`). */
+export async function openStage(): Promise<Stage> {
+  const gw = await openTestGateway(['acme', 'other']);
+  const acme = await buildWorld(gw, 'acme');
+  const other = await buildWorld(gw, 'other');
+  const callers = new Map<PrincipalName, Caller>();
+  for (const who of principals) {
+    callers.set(who, await callerOf(gw, who, acme, other));
+  }
+  return {
+    gw,
+    acme,
+    other,
+    callerFor: (who) => {
+      const caller = callers.get(who);
+      if (!caller) {
+        throw new Error(`no caller ${who}`);
+      }
+      return caller;
+    },
   };
 }
 

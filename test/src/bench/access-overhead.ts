@@ -31,7 +31,7 @@ import {
   treeCpuBetween,
   type TreeSnapshot,
 } from './process-cpu.js';
-import { startRedis } from './redis-server.js';
+import { startRedis } from '../support/redis-server.js';
 import { seed } from './seed.js';
 
 /** The cost a target allows: an authenticated, audited read may cost this much more. */

@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 
 const script = fileURLToPath(new URL('../../../scripts/services/redis.sh', import.meta.url));
 
-/** A Redis of the benchmark's own (Debian's, installed on first use), on a free loopback port. */
-export interface BenchRedis {
+/** A Redis of our own (Debian's, installed on first use), on a free loopback port. */
+export interface OwnRedis {
   url: string;
   /** The server's pid file. */
   pidFile: string;
@@ -15,8 +15,8 @@ export interface BenchRedis {
 }
 
 /** Starts Debian's redis-server in a new temporary folder through the project's script. */
-export function startRedis(): BenchRedis {
-  const dir = mkdtempSync(join(tmpdir(), 'swiftacare-bench-redis-'));
+export function startRedis(): OwnRedis {
+  const dir = mkdtempSync(join(tmpdir(), 'swiftacare-redis-'));
   chmodSync(dir, 0o755);
   const url = execFileSync(script, ['start', dir], {
     encoding: 'utf8',
