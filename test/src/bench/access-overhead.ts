@@ -204,8 +204,9 @@ async function main(): Promise<void> {
       // Each round starts with a different arm.
       const order = arms.map((_, i) => arms[(i + round) % arms.length] as Arm);
       for (const arm of order) {
+        // The last round, when the JIT and the database's caches have settled.
         const profile =
-          options.cpuProfileDir && round === 0
+          options.cpuProfileDir && round === rounds - 1
             ? await startCpuProfile(options.cpuProfileDir, `access-${arms.indexOf(arm)}`)
             : undefined;
         // CPU at one offered load for every arm: the servers' background work (WAL writing,
