@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeAuditRecord, toAuditEvent, type AuditRecord } from './audit-record.js';
+import {
+  auditRecordJson,
+  normalizeAuditRecord,
+  toAuditEvent,
+  type AuditRecord,
+} from './audit-record.js';
+import { canonicalJson } from './hash-chain.js';
 
 const read: AuditRecord = {
   tenant: 'alpha',
@@ -206,5 +212,56 @@ describe('normalizeAuditRecord', () => {
     expect(bad({ what: { id: 'x' } })).toThrow(/what.type/);
     expect(bad({ who: { user: 7 } })).toThrow(/who.user/);
     expect(bad({ requestId: undefined })).toThrow(/requestId/);
+  });
+});
+
+describe('auditRecordJson', () => {
+  // Key orders a caller might use: as written, reversed, and shuffled by a fixed rotation.
+  const reordered = (value: Record<string, unknown>, turn: number): Record<string, unknown> => {
+    const keys = Object.keys(value);
+    const order =
+      turn === 0
+        ? keys
+        : turn === 1
+          ? [...keys].reverse()
+          : keys.map((_, i) => keys[(i + 3) % keys.length] ?? '');
+    const out: Record<string, unknown> = {};
+    for (const key of order) {
+      const v = value[key];
+      out[key] =
+        v !== null && typeof v === 'object' ? reordered(v as Record<string, unknown>, turn) : v;
+    }
+    return out;
+  };
+  const records: AuditRecord[] = [
+    read,
+    { ...read, emergency: { reason: 'Crisis: "unreachable", \\ ü 漢 😀' } },
+    { ...read, who: { client: 'svc' }, what: { type: 'Appointment' }, address: undefined },
+    {
+      ...read,
+      what: undefined,
+      interaction: 'login',
+      action: 'E',
+      outcome: 'refused',
+      status: 401,
+    },
+    { ...read, requestId: 'line\nbreak\u2028and\ttab', who: { role: 'patient', user: 'p-1' } },
+  ];
+
+  it('writes exactly the canonical JSON of the normal form, whatever the key order', () => {
+    for (const record of records) {
+      for (const turn of [0, 1, 2]) {
+        const input = reordered(record as unknown as Record<string, unknown>, turn);
+        const text = auditRecordJson(input as unknown as AuditRecord);
+        expect(text).toBe(canonicalJson(normalizeAuditRecord(record)));
+        expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(normalizeAuditRecord(record))));
+      }
+    }
+  });
+
+  it('never holds a raw line break, so stores may keep a record per line', () => {
+    for (const record of records) {
+      expect(auditRecordJson(record)).not.toMatch(/\n/);
+    }
   });
 });

@@ -53,7 +53,13 @@ function optionalText(value: unknown, field: string): string | undefined {
   return value === undefined || value === '' ? undefined : text(value, field);
 }
 
-/** Copies the defined entries only, so a record has one JSON form whatever its origin. */
+/** Sets `key` on `out` unless `value` is undefined, so a record has one JSON form. */
+function put(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (value !== undefined) {
+    out[key] = value;
+  }
+}
+
 /** A frozen copy of `value` without its undefined fields. */
 function defined<T extends object>(value: T): T {
   const out: Record<string, unknown> = {};
@@ -98,35 +104,45 @@ export function normalizeAuditRecord(input: AuditRecord): AuditRecord {
   const who = (raw.who ?? {}) as Partial<Record<string, unknown>>;
   const what = raw.what as Partial<Record<string, unknown>> | undefined;
   const emergency = raw.emergency as Partial<Record<string, unknown>> | undefined;
-  const record = defined<AuditRecord>({
-    tenant: text(raw.tenant, 'tenant'),
-    recorded: new Date(time).toISOString(),
-    action: raw.action as AuditAction,
-    interaction: text(raw.interaction, 'interaction'),
-    outcome: raw.outcome as AuditOutcome,
-    status: raw.status,
-    who: defined({
-      user: optionalText(who.user, 'who.user'),
-      client: optionalText(who.client, 'who.client'),
-      role: optionalText(who.role, 'who.role'),
-    }),
-    what:
-      what === undefined
-        ? undefined
-        : defined({
-            type: text(what.type, 'what.type'),
-            id: optionalText(what.id, 'what.id'),
-            patient: optionalText(what.patient, 'what.patient'),
-          }),
-    address: optionalText(raw.address, 'address'),
-    requestId: text(raw.requestId, 'requestId'),
-    emergency:
-      emergency === undefined
-        ? undefined
-        : Object.freeze({ reason: text(emergency.reason, 'emergency.reason') }),
-  });
+  // Keys are set in sorted order (by UTF-16 code unit, as canonicalJson sorts them), so
+  // JSON.stringify of the result is its canonical JSON (auditRecordJson).
+  const whoOut: Record<string, unknown> = {};
+  put(whoOut, 'client', optionalText(who.client, 'who.client'));
+  put(whoOut, 'role', optionalText(who.role, 'who.role'));
+  put(whoOut, 'user', optionalText(who.user, 'who.user'));
+  let whatOut: Record<string, unknown> | undefined;
+  if (what !== undefined) {
+    whatOut = {};
+    put(whatOut, 'id', optionalText(what.id, 'what.id'));
+    put(whatOut, 'patient', optionalText(what.patient, 'what.patient'));
+    whatOut.type = text(what.type, 'what.type');
+  }
+  const out: Record<string, unknown> = { action: raw.action };
+  put(out, 'address', optionalText(raw.address, 'address'));
+  if (emergency !== undefined) {
+    out.emergency = Object.freeze({ reason: text(emergency.reason, 'emergency.reason') });
+  }
+  out.interaction = text(raw.interaction, 'interaction');
+  out.outcome = raw.outcome;
+  out.recorded = new Date(time).toISOString();
+  out.requestId = text(raw.requestId, 'requestId');
+  out.status = raw.status;
+  out.tenant = text(raw.tenant, 'tenant');
+  put(out, 'what', whatOut && Object.freeze(whatOut));
+  out.who = Object.freeze(whoOut);
+  const record = Object.freeze(out) as unknown as AuditRecord;
   normalized.add(record);
   return record;
+}
+
+/**
+ * The canonical JSON of a record ({@link canonicalJson} of its normal form), which is what the
+ * hash chain covers and stores keep. A normalised record holds only strings, an integer and
+ * objects whose keys are already in sorted order, so `JSON.stringify` writes exactly that text
+ * without sorting anything on the way; a test holds the two to each other.
+ */
+export function auditRecordJson(record: AuditRecord): string {
+  return JSON.stringify(normalizeAuditRecord(record));
 }
 
 /** The code systems an AuditEvent of the gateway uses. */

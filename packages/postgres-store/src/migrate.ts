@@ -4,12 +4,19 @@ import { migrations } from './migrations/index.js';
 // Any constant will do; it only has to be the same in every process that migrates.
 const migrationLockKey = 7_441_822;
 
+/** Options of {@link migrate}. */
+export interface MigrateOptions {
+  /** Stop after this version (default: the newest), as an older release would have left it. */
+  upTo?: number;
+}
+
 /**
  * Applies every migration not yet applied, in order, each in its own transaction. An advisory
  * lock makes concurrent starters wait for each other instead of racing. Returns the versions
  * applied by this call.
  */
-export async function migrate(pool: Pool): Promise<number[]> {
+export async function migrate(pool: Pool, options: MigrateOptions = {}): Promise<number[]> {
+  const upTo = options.upTo ?? Number.POSITIVE_INFINITY;
   const client = await pool.connect();
   try {
     await client.query('RESET ROLE');
@@ -23,7 +30,7 @@ export async function migrate(pool: Pool): Promise<number[]> {
     );
     const applied: number[] = [];
     for (const m of migrations) {
-      if (done.has(m.version)) {
+      if (done.has(m.version) || m.version > upTo) {
         continue;
       }
       await client.query('BEGIN');

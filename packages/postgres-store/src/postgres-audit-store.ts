@@ -1,6 +1,6 @@
 import {
   AuditAppendError,
-  canonicalJson,
+  auditRecordJson,
   ChainVerifier,
   normalizeAuditRecord,
   type AuditQuery,
@@ -86,12 +86,25 @@ export class PostgresAuditStore implements AuditStore {
     if (!tenantIdPattern.test(tenant)) {
       throw new Error(`Invalid tenant id "${tenant}"`);
     }
-    // One statement in its own transaction (migration 5): the function enters the tenant,
-    // locks the head, chains and inserts the records, and moves the head.
+    // One statement in its own transaction (migrations 5 and 6): the function enters the
+    // tenant, locks the head, chains and inserts the records, and moves the head.
+    const lines = records.map((r) => auditRecordJson(r));
+    if (lines.some((line) => line.includes('\n'))) {
+      // Canonical JSON escapes every line break; one here would split a record in two.
+      throw new Error('An audit record serialised with a raw line break');
+    }
     await this.pool.query({
       name: 'audit_append',
-      text: 'SELECT audit_append($1, $2, $3)',
-      values: [tenant, records.map((r) => r.recorded), records.map((r) => canonicalJson(r))],
+      text: 'SELECT audit_append($1, $2, $3, $4, $5, $6, $7)',
+      values: [
+        tenant,
+        records.map((r) => r.recorded),
+        lines.join('\n'),
+        records.map((r) => r.what?.type ?? null),
+        records.map((r) => r.what?.id ?? null),
+        records.map((r) => r.what?.patient ?? null),
+        records.map((r) => r.who.user ?? null),
+      ],
     });
   }
 
@@ -114,16 +127,16 @@ export class PostgresAuditStore implements AuditStore {
       conditions.push(`seq < $${values.length}`);
     }
     if (query.type !== undefined) {
-      where(`(record->'what'->>'type')`, query.type);
+      where('what_type', query.type);
     }
     if (query.id !== undefined) {
-      where(`(record->'what'->>'id')`, query.id);
+      where('what_id', query.id);
     }
     if (query.patient !== undefined) {
-      where(`(record->'what'->>'patient')`, query.patient);
+      where('what_patient', query.patient);
     }
     if (query.user !== undefined) {
-      where(`(record->'who'->>'user')`, query.user);
+      where('who_user', query.user);
     }
     values.push(Math.min(query.count, maxAuditSearchCount));
     const text = `SELECT seq, record, previous_hash, hash FROM audit_event

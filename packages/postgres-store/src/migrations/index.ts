@@ -3,6 +3,7 @@ import { audit } from './0002-audit.js';
 import { identity } from './0003-identity.js';
 import { genericReadPlans } from './0004-generic-read-plans.js';
 import { auditAppend } from './0005-audit-append.js';
+import { auditSearchColumns } from './0006-audit-search-columns.js';
 
 /** A forward-only schema change. `version` orders them; an applied one is never edited. */
 export interface Migration {
@@ -18,4 +19,5 @@ export const migrations: readonly Migration[] = [
   identity,
   genericReadPlans,
   auditAppend,
+  auditSearchColumns,
 ];
