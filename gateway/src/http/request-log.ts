@@ -20,7 +20,9 @@ export function requestLog(root: Logger): MiddlewareHandler<GatewayEnv> {
     c.set('requestId', requestId);
     c.set('log', log);
     await next();
-    c.header('x-request-id', requestId);
+    // On the answer's own headers: c.header() after the handler copies the whole response
+    // into a streamed one, which then costs more to send than the read that produced it.
+    c.res.headers.set('x-request-id', requestId);
     if (log.isLevelEnabled('info')) {
       log.info(
         {
