@@ -332,6 +332,10 @@ export class SteppedCache implements Cache {
     return Promise.resolve(this.live(key)?.value);
   }
 
+  getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
+    return Promise.resolve(keys.map((key) => this.live(key)?.value));
+  }
+
   set(key: string, value: string, ttlSeconds: number): Promise<void> {
     this.live(key);
     this.entries.set(key, { value, expiresAt: this.now() + ttlSeconds * 1000 });

@@ -10,6 +10,11 @@
 export interface Cache {
   /** The value stored under `key`, or `undefined` when it is absent or expired. */
   get(key: string): Promise<string | undefined>;
+  /**
+   * The values under `keys`, in their order, `undefined` for each absent or expired one: one
+   * round trip to a shared cache for what a request needs at once.
+   */
+  getMany(keys: readonly string[]): Promise<(string | undefined)[]>;
   /** Stores `value` under `key` for `ttlSeconds`, replacing any value and expiry already there. */
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
   /** Stores only when the key is absent; true when this call stored it (one-time use, e.g. a JWT id). */

@@ -56,6 +56,11 @@ export class MemoryCache implements Cache {
     return Promise.resolve(this.live(key)?.value);
   }
 
+  async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
+    this.assertOpen();
+    return Promise.resolve(keys.map((key) => this.live(key)?.value));
+  }
+
   async set(key: string, value: string, ttlSeconds: number): Promise<void> {
     this.assertOpen();
     assertSeconds('ttlSeconds', ttlSeconds);

@@ -75,6 +75,14 @@ export class RedisCache implements Cache {
     return (await this.redis.get(key)) ?? undefined;
   }
 
+  async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
+    if (keys.length === 0) {
+      return [];
+    }
+    // MGET: one command however many keys, where GETs would each be parsed and answered.
+    return (await this.redis.mget(...keys)).map((value) => value ?? undefined);
+  }
+
   async set(key: string, value: string, ttlSeconds: number): Promise<void> {
     assertSeconds('ttlSeconds', ttlSeconds);
     await this.redis.set(key, value, 'EX', ttlSeconds);

@@ -36,6 +36,22 @@ export function describeCacheContract(name: string, open: () => Promise<Cache>):
       expect(await cache.get(empty)).toBe('');
     });
 
+    it('reads several keys at once, in their order, absent and expired ones undefined', async () => {
+      const [a, b, gone, missing] = ['many-a', 'many-b', 'many-gone', 'many-missing'].map(key);
+      await cache.set(a ?? '', 'first', 60);
+      await cache.set(b ?? '', '', 60);
+      await cache.set(gone ?? '', 'brief', 1);
+      expect(await cache.getMany([b ?? '', missing ?? '', a ?? '', gone ?? ''])).toEqual([
+        '',
+        undefined,
+        'first',
+        'brief',
+      ]);
+      await sleep(1250);
+      expect(await cache.getMany([gone ?? '', a ?? ''])).toEqual([undefined, 'first']);
+      expect(await cache.getMany([])).toEqual([]);
+    });
+
     it('forgets entries after their TTL; set renews the TTL; setIfAbsent works again', async () => {
       const expiring = key('expiring');
       const renewed = key('renewed');
@@ -172,6 +188,7 @@ export function describeCacheContract(name: string, open: () => Promise<Cache>):
       await closing.set(k, 'value', 60);
       await closing.close();
       await expect(closing.get(k)).rejects.toThrow();
+      await expect(closing.getMany([k])).rejects.toThrow();
       await expect(closing.set(k, 'value', 60)).rejects.toThrow();
       await expect(closing.close()).resolves.toBeUndefined();
     });
