@@ -75,32 +75,46 @@ export function auditTrail(log: AuditLog): MiddlewareHandler<GatewayEnv> {
       return;
     }
     const principal = c.get('principal');
-    const address = clientAddress(c);
-    const { type, id } = described;
-    await log.record({
+    const status = c.res.status;
+    // Built field by field rather than by spreading optional parts: this runs on every request.
+    const who: AuditRecord['who'] = {};
+    if (principal) {
+      if (principal.role !== 'system') {
+        who.user = principal.subject;
+      }
+      if (principal.clientId) {
+        who.client = principal.clientId;
+      }
+      who.role = principal.role;
+    }
+    const record: AuditRecord = {
       tenant: c.get('tenant'),
       recorded: new Date().toISOString(),
       action: described.action,
       interaction: described.interaction,
-      outcome: outcomeOf(c.res.status),
-      status: c.res.status,
-      who: {
-        ...(principal && principal.role !== 'system' ? { user: principal.subject } : {}),
-        ...(principal?.clientId ? { client: principal.clientId } : {}),
-        ...(principal ? { role: principal.role } : {}),
-      },
-      ...(type
-        ? {
-            what: {
-              type,
-              ...(id ? { id } : {}),
-              ...(type === 'Patient' && id ? { patient: id } : {}),
-            },
-          }
-        : {}),
-      ...(address ? { address } : {}),
+      outcome: outcomeOf(status),
+      status,
+      who,
       requestId: c.get('requestId'),
-      ...(c.get('emergency') ? { emergency: { reason: c.get('emergency') ?? '' } } : {}),
-    });
+    };
+    const { type, id } = described;
+    if (type) {
+      record.what = { type };
+      if (id) {
+        record.what.id = id;
+        if (type === 'Patient') {
+          record.what.patient = id;
+        }
+      }
+    }
+    const address = clientAddress(c);
+    if (address) {
+      record.address = address;
+    }
+    const emergency = c.get('emergency');
+    if (emergency) {
+      record.emergency = { reason: emergency };
+    }
+    await log.record(record);
   };
 }

@@ -35,11 +35,7 @@ export function rateLimit(cache: Cache, perMinute: number): MiddlewareHandler<Ga
     const worst = caller.count / perMinute >= origin.count / (perMinute * 4) ? caller : origin;
     const limit = worst === caller ? perMinute : perMinute * 4;
     const reset = Math.ceil(worst.resetInMs / 1000);
-    const headers = {
-      'ratelimit-limit': String(limit),
-      'ratelimit-remaining': String(Math.max(0, limit - worst.count)),
-      'ratelimit-reset': String(reset),
-    };
+    const remaining = String(Math.max(0, limit - worst.count));
     if (worst.count > limit) {
       const outcome = new FhirError(
         'tooManyRequests',
@@ -47,12 +43,19 @@ export function rateLimit(cache: Cache, perMinute: number): MiddlewareHandler<Ga
       ).toOperationOutcome();
       return new Response(JSON.stringify(outcome), {
         status: 429,
-        headers: { 'content-type': fhirJson, 'retry-after': String(reset), ...headers },
+        headers: {
+          'content-type': fhirJson,
+          'retry-after': String(reset),
+          'ratelimit-limit': String(limit),
+          'ratelimit-remaining': remaining,
+          'ratelimit-reset': String(reset),
+        },
       });
     }
     await next();
-    for (const [k, v] of Object.entries(headers)) {
-      c.res.headers.set(k, v);
-    }
+    const headers = c.res.headers;
+    headers.set('ratelimit-limit', String(limit));
+    headers.set('ratelimit-remaining', remaining);
+    headers.set('ratelimit-reset', String(reset));
   };
 }
