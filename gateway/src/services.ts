@@ -1,7 +1,12 @@
 import { AuditLog } from '@swiftacare/audit';
 import type { Cache } from '@swiftacare/cache';
 import { FhirEngine } from '@swiftacare/fhir-engine';
-import { AuthorizationServer, Authenticator, SigningKeyRing } from '@swiftacare/identity';
+import {
+  AuthorizationServer,
+  Authenticator,
+  RevocationEpoch,
+  SigningKeyRing,
+} from '@swiftacare/identity';
 import type { PostgresBackend } from '@swiftacare/postgres-store';
 
 /** The domain services a gateway process runs, built once over its stores. */
@@ -22,13 +27,17 @@ export function buildServices(
   options: { allowLoopbackJwks?: boolean } = {},
 ): GatewayServices {
   const keys = new SigningKeyRing(backend.identities);
+  const revocations = new RevocationEpoch();
   return {
     backend,
     cache,
     engine: new FhirEngine(backend.resources),
     keys,
-    authorization: new AuthorizationServer(backend.identities, cache, keys, options),
-    authenticator: new Authenticator(backend.identities, cache, keys),
+    authorization: new AuthorizationServer(backend.identities, cache, keys, {
+      ...options,
+      revocations,
+    }),
+    authenticator: new Authenticator(backend.identities, cache, keys, { revocations }),
     audit: new AuditLog(backend.audit),
   };
 }

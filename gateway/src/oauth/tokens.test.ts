@@ -1,4 +1,9 @@
-import { generateSigningKey, secretHash, signAccessToken } from '@swiftacare/identity';
+import {
+  generateSigningKey,
+  revokedTokenKey,
+  secretHash,
+  signAccessToken,
+} from '@swiftacare/identity';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acme, create, other, patient } from '../test-fixtures.js';
@@ -125,6 +130,22 @@ describe('access tokens at the FHIR API', () => {
     const revoked = await postForm(gw, '/t/acme/oauth2/revoke', { token });
     expect(revoked.status, revoked.text).toBe(200);
     expect(revoked.headers.get('cache-control')).toBe('no-store');
+    const res = await readPatient(token);
+    expectUnauthenticated(res);
+    expect(res.headers.get('www-authenticate')).toContain('revoked');
+  });
+
+  it('refuses a token revoked through another gateway process within a second', async () => {
+    const token = await systemToken();
+    // The first use verifies and caches the token; from the second, this process reuses it.
+    expect((await readPatient(token)).status).toBe(200);
+    expect((await readPatient(token)).status).toBe(200);
+    // What another process's authorization server writes to the shared cache on revocation.
+    const { jti } = decodeJwt(token);
+    await gw.services.cache.set(revokedTokenKey('acme', String(jti)), '1', 600);
+    // Limitation under test: this process reuses the cache's answer for up to a second.
+    expect((await readPatient(token)).status).toBe(200);
+    await new Promise((done) => setTimeout(done, 1_100));
     const res = await readPatient(token);
     expectUnauthenticated(res);
     expect(res.headers.get('www-authenticate')).toContain('revoked');

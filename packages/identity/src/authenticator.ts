@@ -4,6 +4,7 @@ import { TokenError, verifyAccessToken } from './access-tokens.js';
 import { tokenCacheKey } from './authorization-server.js';
 import type { IdentityStore } from './identity-store.js';
 import type { Principal } from './principal.js';
+import { RevocationEpoch } from './revocation-epoch.js';
 import { revokedSessionKey, revokedTokenKey } from './revocation-keys.js';
 import { formatScopes, parseScopes } from './scopes.js';
 import type { SigningKeyRing } from './signing-key-ring.js';
@@ -25,6 +26,26 @@ const principalSeconds = 60;
 // Parsed principals and token keys kept in memory, each keyed by a text it is a pure function
 // of (the cached principal's text, which changes when the facts do; the token itself).
 const memoKept = 10_000;
+
+/** Options of an {@link Authenticator}. */
+export interface AuthenticatorOptions {
+  /**
+   * How long, in milliseconds, this process reuses what the shared cache said of a token (its
+   * principal, and whether it or its sign-in was revoked) before asking again; default 1,000,
+   * 0 to ask on every request. A revocation made through this process is seen at once (see
+   * `revocations`); one made through another process within this time.
+   */
+  reuseMs?: number;
+  /** The epoch this process's authorization server moves on at each revocation. */
+  revocations?: RevocationEpoch;
+}
+
+/** What the shared cache said of a token, and until when this process may reuse it. */
+interface KeptAnswer {
+  found: (string | undefined)[];
+  until: number;
+  epoch: number;
+}
 
 /** Adds to a bounded memo, forgetting the oldest entry (Map keeps insertion order) when full. */
 function remember<V>(memo: Map<string, V>, key: string, value: V): void {
@@ -62,12 +83,23 @@ export class Authenticator {
     string,
     { cacheKey: string; peeked: { jti?: string; sid?: string } }
   >();
+  private readonly kept = new Map<string, KeptAnswer>();
+  private readonly reuseMs: number;
+  private readonly revocations: RevocationEpoch;
 
   constructor(
     private readonly store: IdentityStore,
     private readonly cache: Cache,
     private readonly keys: SigningKeyRing,
-  ) {}
+    options: AuthenticatorOptions = {},
+  ) {
+    const reuseMs = options.reuseMs ?? 1_000;
+    if (!Number.isFinite(reuseMs) || reuseMs < 0) {
+      throw new RangeError(`reuseMs must be a number of milliseconds from 0, got ${reuseMs}`);
+    }
+    this.reuseMs = reuseMs;
+    this.revocations = options.revocations ?? new RevocationEpoch();
+  }
 
   /** The principal of an `Authorization` header, or an AuthenticationError. */
   async authenticate(
@@ -102,7 +134,7 @@ export class Authenticator {
     if (peeked.sid) {
       lookups.push(revokedSessionKey(site.tenant, peeked.sid));
     }
-    const found = await this.cache.getMany(lookups);
+    const found = await this.lookUp(token, lookups);
     const cached = found[0];
     const tokenRevoked = peeked.jti ? found[1] : undefined;
     const sessionEnded = peeked.sid ? found[peeked.jti ? 2 : 1] : undefined;
@@ -139,6 +171,29 @@ export class Authenticator {
       throw new AuthenticationError('The sign-in this token belongs to has ended; sign in again');
     }
     return principal;
+  }
+
+  /**
+   * The cache's answers for a token's keys, reused for `reuseMs` once the token's principal is
+   * cached: a client sends the same token many times a second, and asking the shared cache
+   * each time costs a network round trip per request.
+   * Limitation: a token revoked through another gateway process is still accepted by this one
+   * for up to `reuseMs` (one second by default); through this process, at once.
+   */
+  private async lookUp(token: string, lookups: string[]): Promise<(string | undefined)[]> {
+    const now = Date.now();
+    const epoch = this.revocations.current;
+    const kept = this.kept.get(token);
+    if (kept && kept.until > now && kept.epoch === epoch) {
+      return kept.found;
+    }
+    const found = await this.cache.getMany(lookups);
+    // Only a token whose principal is cached: a first use is verified, then cached, and its
+    // next request must see that.
+    if (this.reuseMs > 0 && found[0] !== undefined) {
+      remember(this.kept, token, { found, until: now + this.reuseMs, epoch });
+    }
+    return found;
   }
 
   /**

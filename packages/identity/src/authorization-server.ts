@@ -14,6 +14,7 @@ import { OAuthError } from './oauth-error.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { isRole, roleScopes, type Role } from './roles.js';
 import { formatScopes, intersectScopes, parseScopes, type Scope } from './scopes.js';
+import type { RevocationEpoch } from './revocation-epoch.js';
 import { revokedSessionKey, revokedTokenKey } from './revocation-keys.js';
 import { newSecret, secretHash, secretMatches } from './secrets.js';
 import type { SigningKeyRing } from './signing-key-ring.js';
@@ -54,6 +55,8 @@ export interface TokenSite {
 export interface AuthorizationServerOptions {
   /** Accept JWKS URLs on loopback (tests and local development only). */
   allowLoopbackJwks?: boolean;
+  /** Moved on by every revocation, so this process's authenticator hears of it at once. */
+  revocations?: RevocationEpoch;
 }
 
 let dummyHash: Promise<string> | undefined;
@@ -393,6 +396,7 @@ export class AuthorizationServer {
           Math.max(1, claims.exp - Math.floor(Date.now() / 1000) + 60),
         );
         await this.cache.delete(`token:${hashOf(token)}`);
+        this.options.revocations?.advance();
       } catch (err) {
         if (!(err instanceof TokenError)) {
           throw err;
@@ -414,6 +418,7 @@ export class AuthorizationServer {
       '1',
       tokenLifetimes.userSeconds + clockToleranceSeconds,
     );
+    this.options.revocations?.advance();
   }
 }
 

@@ -72,3 +72,5 @@ export * from './secrets.js';
 export * from './signing-key-ring.js';
 export * from './authorization-server.js';
 export * from './authenticator.js';
+export * from './revocation-epoch.js';
+export * from './revocation-keys.js';
