@@ -55,6 +55,8 @@ interface Arm {
   paced: HttpResult[];
   /** CPU milliseconds per request of each round: gateway + PostgreSQL connections + Redis. */
   cpuMs: number[];
+  /** The same, by where it was spent: [gateway, PostgreSQL connections, Redis] per round. */
+  partsMs: number[][];
   /**
    * PostgreSQL's own processes (autovacuum, WAL writer, checkpointer) per request: the audit
    * trail's inserts cause some of it, but it runs when it likes, often in another arm's turn.
@@ -136,6 +138,7 @@ async function main(): Promise<void> {
         results: [],
         paced: [],
         cpuMs: [],
+        partsMs: [],
         backgroundMs: [],
       },
       {
@@ -145,6 +148,7 @@ async function main(): Promise<void> {
         results: [],
         paced: [],
         cpuMs: [],
+        partsMs: [],
         backgroundMs: [],
       },
       {
@@ -154,6 +158,7 @@ async function main(): Promise<void> {
         results: [],
         paced: [],
         cpuMs: [],
+        partsMs: [],
         backgroundMs: [],
       },
     ];
@@ -232,6 +237,7 @@ async function main(): Promise<void> {
         const cpuMs = gatewayMs + postgresMs + redisMs;
         arm.paced.push(paced);
         arm.cpuMs.push(cpuMs);
+        arm.partsMs.push([gatewayMs, postgresMs, redisMs]);
         arm.backgroundMs.push(backgroundMs);
         say(
           `round ${round + 1} ${arm.name.padEnd(30)} at ${offeredRate}/s: ${Math.round(paced.perSecond)} req/s, ` +
@@ -265,6 +271,9 @@ async function main(): Promise<void> {
     ];
     for (const arm of arms) {
       const cpu = median(arm.cpuMs);
+      const [gatewayPart, postgresPart, redisPart] = [0, 1, 2].map((i) =>
+        median(arm.partsMs.map((parts) => parts[i] ?? 0)).toFixed(3),
+      );
       const background = arm.backgroundMs.reduce((a, b) => a + b, 0) / arm.backgroundMs.length;
       const rate = median(arm.results.map((r) => r.perSecond));
       const p50 = median(arm.paced.map((r) => r.p50));
@@ -277,7 +286,8 @@ async function main(): Promise<void> {
             `${cpuExtra <= allowedOverhead ? 'met' : 'MISSED'}]; saturated throughput ${percent(1 - rate / baseRate)} lower`;
       lines.push(
         `  ${arm.name.padEnd(30)} p50 ${p50.toFixed(1).padStart(5)} ms  p99 ${p99.toFixed(1).padStart(5)} ms  ` +
-          `CPU ${cpu.toFixed(3)} ms/request (+ background ${background.toFixed(3)})  saturated ${Math.round(rate).toString().padStart(5)} req/s${verdict}`,
+          `CPU ${cpu.toFixed(3)} ms/request (gateway ${gatewayPart}, PostgreSQL ${postgresPart}, ` +
+          `Redis ${redisPart}; + background ${background.toFixed(3)})  saturated ${Math.round(rate).toString().padStart(5)} req/s${verdict}`,
       );
     }
     const failed = [...authenticated, base]
