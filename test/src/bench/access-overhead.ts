@@ -18,6 +18,7 @@ import { createLogger, listen, openRuntime, readConfig, type Runtime } from '@sw
 import { listenBaselineRead } from '@swiftacare/gateway/baseline-read';
 import { adminToken } from './access-token.js';
 import { startCpuProfile } from './cpu-profile.js';
+import { startEarlierBuild } from './earlier-build.js';
 import { startGateway } from './gateway-under-test.js';
 import { runHttpScenario } from './http-load.js';
 import type { HttpResult } from './http-scenarios.js';
@@ -49,6 +50,8 @@ interface Arm {
   url: string;
   /** `Bearer …`, or empty for the baseline, which takes none. */
   authorization: string;
+  /** The Appointments its database holds. */
+  appointmentIds: string[];
   /** Saturated runs, for throughput. */
   results: HttpResult[];
   /** Runs at the offered rate, for latency and CPU. */
@@ -93,7 +96,7 @@ async function main(): Promise<void> {
       say('watchdog: the run took far longer than planned; exiting');
       process.exit(2);
     },
-    (300 + (rounds + saturatedRounds) * 3 * (options.seconds + options.warmupSeconds + 5)) * 1000,
+    (300 + (rounds + saturatedRounds) * 4 * (options.seconds + options.warmupSeconds + 5)) * 1000,
   );
   watchdog.unref();
 
@@ -130,38 +133,46 @@ async function main(): Promise<void> {
     redisRuntime = undefined;
     closers.push(() => withRedis.close());
 
+    const arm = (name: string, url: string, authorization: string, ids: string[]): Arm => ({
+      name,
+      url,
+      authorization,
+      appointmentIds: ids,
+      results: [],
+      paced: [],
+      cpuMs: [],
+      partsMs: [],
+      backgroundMs: [],
+    });
     const arms: Arm[] = [
-      {
-        name: 'baseline (no auth, no audit)',
-        url: baseline.url,
-        authorization: '',
-        results: [],
-        paced: [],
-        cpuMs: [],
-        partsMs: [],
-        backgroundMs: [],
-      },
-      {
-        name: 'gateway, in-process cache',
-        url: gateway.url,
-        authorization: `Bearer ${await adminToken(gateway.runtime, gateway.url, tenant)}`,
-        results: [],
-        paced: [],
-        cpuMs: [],
-        partsMs: [],
-        backgroundMs: [],
-      },
-      {
-        name: 'gateway, Redis',
-        url: withRedis.url,
-        authorization: `Bearer ${await adminToken(second, withRedis.url, tenant)}`,
-        results: [],
-        paced: [],
-        cpuMs: [],
-        partsMs: [],
-        backgroundMs: [],
-      },
+      arm('baseline (no auth, no audit)', baseline.url, '', seeded.appointments),
+      arm(
+        'gateway, in-process cache',
+        gateway.url,
+        `Bearer ${await adminToken(gateway.runtime, gateway.url, tenant)}`,
+        seeded.appointments,
+      ),
+      arm(
+        'gateway, Redis',
+        withRedis.url,
+        `Bearer ${await adminToken(second, withRedis.url, tenant)}`,
+        seeded.appointments,
+      ),
     ];
+    // Another checkout's gateway (the build before a change), on its own database of the same
+    // server, seeded alike, and measured in the same rounds.
+    const earlierDir = process.env.BENCH_EARLIER ?? '';
+    let earlierArm: Arm | undefined;
+    let earlierPid: number | undefined;
+    if (earlierDir !== '') {
+      const earlier = await startEarlierBuild(earlierDir, gateway.ownerUrl, tenant);
+      closers.push(() => earlier.stop());
+      earlierPid = earlier.pid;
+      const ids = earlier.appointmentIds;
+      earlierArm = arm(`earlier build (${earlierDir})`, earlier.url, '', ids);
+      arms.push(earlierArm);
+      say(`earlier build seeded: ${ids.length} Appointments`);
+    }
     const postmaster = gateway.runtime.embedded
       ? pidFromFile(join(gateway.runtime.embedded.dataDir, 'postgres', 'postmaster.pid'))
       : undefined;
@@ -174,8 +185,12 @@ async function main(): Promise<void> {
       postgres: TreeSnapshot | undefined;
       redis: number;
     }
-    const mark = (): CpuMark => ({
-      gateway: cpuSecondsOfSelf(),
+    // The earlier build serves from its own process; every other arm from this one.
+    const mark = (of: Arm): CpuMark => ({
+      gateway:
+        of === earlierArm && earlierPid !== undefined
+          ? cpuSecondsOfTree(earlierPid)
+          : cpuSecondsOfSelf(),
       postgres: postmaster ? snapshotTree(postmaster, postgresConnection) : undefined,
       redis: cpuSecondsOfTree(redisPid),
     });
@@ -202,7 +217,7 @@ async function main(): Promise<void> {
           connections: options.connections,
           seconds: options.seconds,
           warmupSeconds: options.warmupSeconds,
-          load: { kind: 'read', appointmentIds: seeded.appointments },
+          load: { kind: 'read', appointmentIds: arm.appointmentIds },
           ...(overallRate ? { overallRate } : {}),
         },
         onMeasuring,
@@ -224,9 +239,9 @@ async function main(): Promise<void> {
         // other arms ran (a new PostgreSQL backend compiles its functions and plans first).
         let cpuBefore: CpuMark | undefined;
         const paced = await run(arm, offeredRate, () => {
-          cpuBefore = mark();
+          cpuBefore = mark(arm);
         });
-        const cpuAfter = mark();
+        const cpuAfter = mark(arm);
         const perRequest = cpuBetween(cpuBefore ?? cpuAfter, cpuAfter).map(
           (seconds) => (seconds * 1000) / paced.requests,
         );
@@ -260,14 +275,12 @@ async function main(): Promise<void> {
     }
 
     const [base, ...authenticated] = arms as [Arm, ...Arm[]];
-    const baseRate = median(base.results.map((r) => r.perSecond));
-    const baseCpu = median(base.cpuMs);
     const percent = (n: number): string => `${(n * 100).toFixed(1)}%`;
     const lines = [
       '',
       `read by id, medians of ${rounds} paced and ${saturatedRounds} saturated rounds. At ${offeredRate} requests/s offered: latency and CPU per request ` +
         `(gateway + PostgreSQL connections + Redis; PostgreSQL's background processes apart, as a mean, since ` +
-        `autovacuum lands in whichever arm is running); at saturation: throughput. "more" compares with the baseline.`,
+        `autovacuum lands in whichever arm is running); at saturation: throughput.`,
     ];
     for (const arm of arms) {
       const cpu = median(arm.cpuMs);
@@ -278,12 +291,19 @@ async function main(): Promise<void> {
       const rate = median(arm.results.map((r) => r.perSecond));
       const p50 = median(arm.paced.map((r) => r.p50));
       const p99 = median(arm.paced.map((r) => r.p99));
-      const cpuExtra = cpu / baseCpu - 1;
+      // A target verdict against a reference arm: CPU per request, and saturated throughput.
+      const against = (reference: Arm, label: string): string => {
+        const extra = cpu / median(reference.cpuMs) - 1;
+        const slower = 1 - rate / median(reference.results.map((r) => r.perSecond));
+        return (
+          `  ${label}: CPU ${percent(extra)} more [target <= ${percent(allowedOverhead)}: ` +
+          `${extra <= allowedOverhead ? 'met' : 'MISSED'}]; saturated throughput ${percent(slower)} lower`
+        );
+      };
+      const authenticatedArm = arm !== base && arm !== earlierArm;
       const verdict =
-        arm === base
-          ? ''
-          : `  CPU ${percent(cpuExtra)} more [target <= ${percent(allowedOverhead)}: ` +
-            `${cpuExtra <= allowedOverhead ? 'met' : 'MISSED'}]; saturated throughput ${percent(1 - rate / baseRate)} lower`;
+        (authenticatedArm ? against(base, 'against the baseline') : '') +
+        (authenticatedArm && earlierArm ? against(earlierArm, 'against the earlier build') : '');
       lines.push(
         `  ${arm.name.padEnd(30)} p50 ${p50.toFixed(1).padStart(5)} ms  p99 ${p99.toFixed(1).padStart(5)} ms  ` +
           `CPU ${cpu.toFixed(3)} ms/request (gateway ${gatewayPart}, PostgreSQL ${postgresPart}, ` +

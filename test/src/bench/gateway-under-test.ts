@@ -24,7 +24,9 @@ export interface GatewayUnderTest {
 }
 
 /** A fresh database on an external server, so runs do not see each other's rows. */
-async function createDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createDatabase(
+  serverUrl: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `bench_${randomBytes(6).toString('hex')}`;
   const admin = async (sql: string): Promise<void> => {
     const client = new pg.Client({ connectionString: serverUrl });
