@@ -40,11 +40,16 @@ export interface AuthenticatorOptions {
   revocations?: RevocationEpoch;
 }
 
-/** What the shared cache said of a token, and until when this process may reuse it. */
-interface KeptAnswer {
-  found: (string | undefined)[];
-  until: number;
-  epoch: number;
+/** What this process has worked out about one token at one tenant's URL. */
+interface TokenEntry {
+  /** Where the token's principal is cached. */
+  cacheKey: string;
+  /** The token's own, unverified `jti` and `sid`. */
+  peeked: { jti?: string; sid?: string };
+  /** The keys asked for at once: the principal, then the revocations the token names. */
+  lookups: string[];
+  /** The cache's last answer for `lookups`, reusable until `until` while `epoch` holds. */
+  kept?: { found: (string | undefined)[]; until: number; epoch: number };
 }
 
 /** Adds to a bounded memo, forgetting the oldest entry (Map keeps insertion order) when full. */
@@ -79,11 +84,7 @@ function peekIds(token: string): { jti?: string; sid?: string } {
  */
 export class Authenticator {
   private readonly parsedPrincipals = new Map<string, Principal>();
-  private readonly tokenKeys = new Map<
-    string,
-    { cacheKey: string; peeked: { jti?: string; sid?: string } }
-  >();
-  private readonly kept = new Map<string, KeptAnswer>();
+  private readonly tokens = new Map<string, TokenEntry>();
   private readonly reuseMs: number;
   private readonly revocations: RevocationEpoch;
 
@@ -126,18 +127,12 @@ export class Authenticator {
     // The token's own (unverified) id and session name its revocation keys, so the principal
     // and both revocations are asked for at once: one round trip to a shared cache, not three.
     // Nothing else is taken from the unverified payload; a forged one only looks up keys.
-    const { cacheKey, peeked } = this.keysOf(token);
-    const lookups = [cacheKey];
-    if (peeked.jti) {
-      lookups.push(revokedTokenKey(site.tenant, peeked.jti));
-    }
-    if (peeked.sid) {
-      lookups.push(revokedSessionKey(site.tenant, peeked.sid));
-    }
-    const found = await this.lookUp(token, lookups);
+    const entry = this.entryOf(site.tenant, token);
+    const { cacheKey, peeked } = entry;
+    const found = await this.lookUp(entry);
     const cached = found[0];
     const tokenRevoked = peeked.jti ? found[1] : undefined;
-    const sessionEnded = peeked.sid ? found[peeked.jti ? 2 : 1] : undefined;
+    const sessionEnded = peeked.sid ? found[found.length - 1] : undefined;
 
     let principal: Principal;
     if (cached) {
@@ -180,33 +175,46 @@ export class Authenticator {
    * Limitation: a token revoked through another gateway process is still accepted by this one
    * for up to `reuseMs` (one second by default); through this process, at once.
    */
-  private async lookUp(token: string, lookups: string[]): Promise<(string | undefined)[]> {
+  private async lookUp(entry: TokenEntry): Promise<(string | undefined)[]> {
     const now = Date.now();
     const epoch = this.revocations.current;
-    const kept = this.kept.get(token);
+    const { kept } = entry;
     if (kept && kept.until > now && kept.epoch === epoch) {
       return kept.found;
     }
-    const found = await this.cache.getMany(lookups);
+    const found = await this.cache.getMany(entry.lookups);
     // Only a token whose principal is cached: a first use is verified, then cached, and its
     // next request must see that.
-    if (this.reuseMs > 0 && found[0] !== undefined) {
-      remember(this.kept, token, { found, until: now + this.reuseMs, epoch });
-    }
+    entry.kept =
+      this.reuseMs > 0 && found[0] !== undefined
+        ? { found, until: now + this.reuseMs, epoch }
+        : undefined;
     return found;
   }
 
   /**
-   * The cache key (a hash) and unverified ids of a token, worked out once per token: a client
-   * sends the same token for minutes, and hashing and decoding it on each request add up.
+   * The cache key (a hash), unverified ids and lookup keys of a token at a tenant's URL, worked
+   * out once: a client sends the same token for minutes, and hashing and decoding it on each
+   * request add up. Keyed by tenant too, since the revocation keys are the tenant's.
    */
-  private keysOf(token: string): { cacheKey: string; peeked: { jti?: string; sid?: string } } {
-    let keys = this.tokenKeys.get(token);
-    if (!keys) {
-      keys = { cacheKey: `token:${tokenCacheKey(token)}`, peeked: peekIds(token) };
-      remember(this.tokenKeys, token, keys);
+  private entryOf(tenant: string, token: string): TokenEntry {
+    // A space never occurs in a tenant id or a token.
+    const key = `${tenant} ${token}`;
+    let entry = this.tokens.get(key);
+    if (!entry) {
+      const cacheKey = `token:${tokenCacheKey(token)}`;
+      const peeked = peekIds(token);
+      const lookups = [cacheKey];
+      if (peeked.jti) {
+        lookups.push(revokedTokenKey(tenant, peeked.jti));
+      }
+      if (peeked.sid) {
+        lookups.push(revokedSessionKey(tenant, peeked.sid));
+      }
+      entry = { cacheKey, peeked, lookups };
+      remember(this.tokens, key, entry);
     }
-    return keys;
+    return entry;
   }
 
   /**
