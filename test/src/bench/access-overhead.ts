@@ -274,7 +274,7 @@ async function main(): Promise<void> {
       }
     }
 
-    const [base, ...authenticated] = arms as [Arm, ...Arm[]];
+    const base = arms[0] as Arm;
     const percent = (n: number): string => `${(n * 100).toFixed(1)}%`;
     const lines = [
       '',
@@ -310,7 +310,7 @@ async function main(): Promise<void> {
           `Redis ${redisPart}; + background ${background.toFixed(3)})  saturated ${Math.round(rate).toString().padStart(5)} req/s${verdict}`,
       );
     }
-    const failed = [...authenticated, base]
+    const failed = arms
       .flatMap((a) => [...a.paced, ...a.results])
       .filter((r) => r.non2xx || r.errors);
     for (const r of failed) {

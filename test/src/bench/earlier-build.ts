@@ -26,26 +26,26 @@ export function startEarlierBuild(
 ): Promise<EarlierBuild> {
   return new Promise((done, fail) => {
     // The child inherits this process's tsx loader through execArgv.
-    const process = fork(child, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    process.once('message', (answer: EarlierReady) => {
+    const server = fork(child, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    server.once('message', (answer: EarlierReady) => {
       if ('error' in answer) {
         fail(new Error(`earlier build in ${dir}: ${answer.error}`));
         return;
       }
       done({
         url: answer.url,
-        pid: process.pid ?? 0,
+        pid: server.pid ?? 0,
         appointmentIds: answer.appointmentIds,
         stop: () =>
           new Promise<void>((stopped) => {
-            process.once('exit', () => {
+            server.once('exit', () => {
               stopped();
             });
-            process.send('stop');
+            server.send('stop');
           }),
       });
     });
-    process.once('error', fail);
-    process.send({ dir, serverUrl, tenant } satisfies EarlierStart);
+    server.once('error', fail);
+    server.send({ dir, serverUrl, tenant } satisfies EarlierStart);
   });
 }
